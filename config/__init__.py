@@ -1,0 +1,1 @@
+"""Settings, the local Kafka broker for development, and the bundled configuration files."""

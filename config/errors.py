@@ -1,0 +1,13 @@
+"""Errors raised while reading settings or managing the local Kafka broker."""
+
+
+class ConfigError(Exception):
+    """Base class: something about the configuration or the local environment is wrong."""
+
+
+class SettingsError(ConfigError):
+    """A setting has a value that cannot be used; the message names it and what is allowed."""
+
+
+class BrokerError(ConfigError):
+    """The local Kafka broker could not be fetched, started, reached or stopped."""

@@ -1,0 +1,134 @@
+"""The one typed settings object.
+
+Values come, highest priority first, from keyword arguments, ``MEESEEKS_*`` environment
+variables, and an optional TOML file named by ``MEESEEKS_CONFIG_FILE``. Nothing is read at
+import time: a :class:`Settings` reads its sources when it is created.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from config.errors import SettingsError
+
+ENV_PREFIX = "MEESEEKS_"
+CONFIG_FILE_VARIABLE = "MEESEEKS_CONFIG_FILE"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; each field is documented in docs/settings.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+    )
+
+    log_level: LogLevel = Field("INFO", description="Log level of every command.")
+
+    # Kafka
+    kafka_bootstrap: str = Field(
+        "127.0.0.1:9092", description="Kafka bootstrap servers, comma separated host:port."
+    )
+    kafka_version: str = Field(
+        "3.9.2", description="Version of the local development broker (`make kafka-up`)."
+    )
+    kafka_port: int = Field(
+        9092, ge=1, le=65535, description="Client port of the local development broker."
+    )
+    kafka_controller_port: int = Field(
+        9093, ge=1, le=65535, description="KRaft controller port of the local development broker."
+    )
+    kafka_heap: str = Field("512m", description="Maximum Java heap of the local broker (-Xmx).")
+    kafka_home: Path = Field(
+        Path(".kafka"), description="Folder for the broker's jars, data and logs (git-ignored)."
+    )
+
+    # Faust worker
+    app_id: str = Field("meeseeks", description="Faust application id (prefix of its topics).")
+    web_host: str = Field("127.0.0.1", description="Address the worker's web server binds to.")
+    web_port: int = Field(6066, ge=1, le=65535, description="Port of the worker's web server.")
+    data_dir: Path = Field(
+        Path(".meeseeks/data"), description="Worker state (RocksDB tables); one per worker."
+    )
+    table_store: str = Field(
+        "rocksdb://", description="Faust table store: rocksdb:// (durable) or memory://."
+    )
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _check_bootstrap(cls, value: str) -> str:
+        for server in value.split(","):
+            host, sep, port = server.strip().rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError("expected host:port[,host:port...], for example 127.0.0.1:9092")
+        return value
+
+    @field_validator("table_store")
+    @classmethod
+    def _check_store(cls, value: str) -> str:
+        if value not in ("rocksdb://", "memory://"):
+            raise ValueError("allowed values are rocksdb:// and memory://")
+        return value
+
+    @property
+    def kafka_broker_url(self) -> str:
+        """The bootstrap servers in Faust's ``kafka://`` form."""
+        return ";".join(f"kafka://{s.strip()}" for s in self.kafka_bootstrap.split(","))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_FILE_VARIABLE)
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Create the settings, turning validation failures into one readable :class:`SettingsError`."""
+    config_file = os.environ.get(CONFIG_FILE_VARIABLE)
+    if config_file and not Path(config_file).is_file():
+        raise SettingsError(
+            f"{CONFIG_FILE_VARIABLE}={config_file}: no such file; "
+            "point it at a TOML file such as config/meeseeks.example.toml or unset it"
+        )
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from exc
+    except ValueError as exc:  # a TOML file that does not parse
+        raise SettingsError(f"{CONFIG_FILE_VARIABLE}={config_file}: {exc}") from exc
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "settings"
+        name = f"{ENV_PREFIX}{field.upper()}"
+        if error["type"] == "extra_forbidden":
+            lines.append(f"{name}: unknown setting; see docs/settings.md for the valid names")
+            continue
+        value = error.get("input")
+        lines.append(f"{name}={value!r}: {error['msg']}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
