@@ -1,7 +1,9 @@
 """Errors raised while reading settings or managing the local Kafka broker."""
 
+from models.errors import MeeseeksError
 
-class ConfigError(Exception):
+
+class ConfigError(MeeseeksError):
     """Base class: something about the configuration or the local environment is wrong."""
 
 

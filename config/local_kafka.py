@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -122,8 +123,13 @@ class LocalKafka:
         mvn = _require("mvn", "Apache Maven (Debian: apt-get install maven)")
         self.libs_dir.mkdir(parents=True, exist_ok=True)
         command = [
-            mvn, "-B", "-q", "-f", str(KAFKA_FILES / "pom.xml"),
-            f"-Dkafka.version={self.version}", f"-DoutputDirectory={self.libs_dir}",
+            mvn,
+            "-B",
+            "-q",
+            "-f",
+            str(KAFKA_FILES / "pom.xml"),
+            f"-Dkafka.version={self.version}",
+            f"-DoutputDirectory={self.libs_dir}",
             "dependency:copy-dependencies",
         ]
         if self.major < 4:
@@ -171,7 +177,9 @@ class LocalKafka:
                     "process; free it or choose another with MEESEEKS_KAFKA_PORT / "
                     "MEESEEKS_KAFKA_CONTROLLER_PORT"
                 )
-        java = _require("java", "a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)")
+        java = _require(
+            "java", "a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)"
+        )
         libs = self.fetch_jars()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         properties = self._write_properties()
@@ -183,9 +191,16 @@ class LocalKafka:
         else:
             log_option = f"-Dlog4j.configuration=file:{KAFKA_FILES / 'log4j.properties'}"
         command = [
-            java, "-Xms128m", f"-Xmx{self.heap}", "-XX:+UseG1GC",
-            f"-Dkafka.logs.dir={self.log_dir}", log_option,
-            "-cp", classpath, "kafka.Kafka", str(properties),
+            java,
+            "-Xms128m",
+            f"-Xmx{self.heap}",
+            "-XX:+UseG1GC",
+            f"-Dkafka.logs.dir={self.log_dir}",
+            log_option,
+            "-cp",
+            classpath,
+            "kafka.Kafka",
+            str(properties),
         ]
         console = (self.log_dir / "console.log").open("ab")
         process = subprocess.Popen(
@@ -241,7 +256,9 @@ class LocalKafka:
             raise BrokerError(f"kafka StorageTool random-uuid failed: {cluster_id.stderr.strip()}")
         result = subprocess.run(
             [*tool, "format", "-t", uuid, "-c", str(properties), "-g"],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise BrokerError(f"kafka StorageTool format failed: {result.stderr.strip()}")
@@ -256,7 +273,9 @@ class LocalKafka:
         while _pid_alive(state.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
         if _pid_alive(state.pid):
-            logger.warning("broker pid %d ignored SIGTERM for %.0fs; killing it", state.pid, timeout)
+            logger.warning(
+                "broker pid %d ignored SIGTERM for %.0fs; killing it", state.pid, timeout
+            )
             os.kill(state.pid, signal.SIGKILL)
             while _pid_alive(state.pid):
                 time.sleep(0.1)
@@ -267,15 +286,19 @@ class LocalKafka:
     # -- readiness -----------------------------------------------------------------------------
     async def wait_ready(self, state: BrokerState, timeout: float = 90.0) -> None:
         """Return once an aiokafka metadata request succeeds; fail early if the JVM died."""
-        await wait_for_kafka(state.bootstrap, timeout, alive=lambda: _pid_alive(state.pid),
-                             log_file=Path(state.log_file))
+        await wait_for_kafka(
+            state.bootstrap,
+            timeout,
+            alive=lambda: _pid_alive(state.pid),
+            log_file=Path(state.log_file),
+        )
 
 
 async def wait_for_kafka(
     bootstrap: str,
     timeout: float,
     *,
-    alive: object = None,
+    alive: Callable[[], bool] | None = None,
     log_file: Path | None = None,
 ) -> None:
     """Poll ``bootstrap`` with aiokafka until it answers a metadata request."""
@@ -283,16 +306,20 @@ async def wait_for_kafka(
 
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
+    host, _, port = bootstrap.split(",", maxsplit=1)[0].strip().rpartition(":")
     while time.monotonic() < deadline:
-        if callable(alive) and not alive():
+        if alive is not None and not alive():
             raise BrokerError(f"the broker process exited during start-up{_log_tail(log_file)}")
+        if not _accepts_connections(host, int(port)):
+            await asyncio.sleep(0.25)
+            continue
         client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
         try:
             await client.bootstrap()
             metadata = await client.fetch_all_metadata()
             if metadata.brokers():
                 return
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
+        except Exception as exc:
             last_error = exc
         finally:
             await client.close()
@@ -301,6 +328,15 @@ async def wait_for_kafka(
         f"Kafka at {bootstrap} did not answer a metadata request within {timeout:.0f}s "
         f"(last error: {last_error}){_log_tail(log_file)}"
     )
+
+
+def _accepts_connections(host: str, port: int) -> bool:
+    """A plain TCP probe, so aiokafka does not log a connection error per poll."""
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
 
 
 def _log_tail(log_file: Path | None, lines: int = 20) -> str:

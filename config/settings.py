@@ -64,9 +64,81 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         Path(".meeseeks/data"), description="Worker state (RocksDB tables); one per worker."
     )
+    topic_partitions: int = Field(
+        4, ge=1, le=1024, description="Partitions of the topics and tables the app creates."
+    )
+    topic_replication_factor: int = Field(
+        1, ge=1, le=16, description="Replication factor of the topics the app creates."
+    )
     table_store: str = Field(
         "rocksdb://", description="Faust table store: rocksdb:// (durable) or memory://."
     )
+
+    # -- capture (processor host) -- settings of capture/ go between these markers
+    events_topic: str = Field(
+        "meeseeks.connections.v1",
+        description="Topic of connection-event batches (models/connection_wire.py format).",
+    )
+    capture_shards: int = Field(
+        64,
+        ge=1,
+        le=65536,
+        description=(
+            "Shards of the server-address space; a shard is one Kafka key, so every event "
+            "about one server address lands on one partition."
+        ),
+    )
+    capture_batch_events: int = Field(
+        512, ge=1, le=10000, description="Events per Kafka message: a full shard batch is sent."
+    )
+    capture_batch_delay_ms: int = Field(
+        200,
+        ge=1,
+        le=60000,
+        description="Longest wait of an accepted event in a shard batch before it is sent.",
+    )
+    capture_max_inflight_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=64 * 1024,
+        description=(
+            "Bytes handed to Kafka but not yet acknowledged; beyond it reading pauses "
+            "(files wait, live sockets let the kernel drop and count it)."
+        ),
+    )
+    capture_compression: Literal["auto", "gzip", "lz4", "zstd", "snappy", "none"] = Field(
+        "auto",
+        description=(
+            "Kafka compression; auto picks lz4 when aiokafka can (the cramjam package), "
+            "else gzip, which needs nothing extra."
+        ),
+    )
+    capture_linger_ms: int = Field(
+        5, ge=0, le=10000, description="aiokafka linger: wait this long to fill a request."
+    )
+    capture_request_timeout_ms: int = Field(
+        30000,
+        ge=1000,
+        description="How long aiokafka tries one message before the publisher retries it.",
+    )
+    capture_retry_max_backoff_s: float = Field(
+        30.0, gt=0, description="Longest pause between two retries of a failed Kafka send."
+    )
+    capture_receive_buffer_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Kernel receive buffer of live capture sockets (--listen, --interface).",
+    )
+    capture_metrics_host: str = Field(
+        "127.0.0.1",
+        description="Address of `meeseeks capture`'s /metrics; 0.0.0.0 to let Prometheus in.",
+    )
+    capture_metrics_port: int = Field(
+        9464, ge=0, le=65535, description="Port of `meeseeks capture`'s /metrics; 0 disables."
+    )
+    # -- end capture --
+
+    # -- streams -- settings of streams/ go between these markers
+    # -- end streams --
 
     @field_validator("kafka_bootstrap")
     @classmethod
@@ -132,3 +204,11 @@ def _describe(exc: ValidationError) -> str:
         value = error.get("input")
         lines.append(f"{name}={value!r}: {error['msg']}")
     return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def with_overrides(settings: Settings, **overrides: Any) -> Settings:
+    """A validated copy with some fields replaced (command-line flags win over the environment)."""
+    values = {key: value for key, value in overrides.items() if value is not None}
+    if not values:
+        return settings
+    return load_settings(**{**settings.model_dump(), **values})

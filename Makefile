@@ -1,0 +1,59 @@
+# Meeseeks developer and operator entry points. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+KAFKA_VERSION ?= 3.9.2
+export MEESEEKS_KAFKA_VERSION ?= $(KAFKA_VERSION)
+
+.DEFAULT_GOAL := help
+.PHONY: help install kafka-jars kafka-up kafka-down test test-unit test-integration lint format run clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "meeseeks needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/.installed ## create the virtual environment and install the project with dev tools
+
+kafka-jars: install ## fetch the pinned Kafka broker's jars from Maven Central (KAFKA_VERSION=...)
+	$(BIN)/meeseeks kafka fetch
+
+kafka-up: install ## start the local single-node Kafka broker on 127.0.0.1:9092
+	$(BIN)/meeseeks kafka up
+
+kafka-down: install ## stop the local Kafka broker
+	$(BIN)/meeseeks kafka down
+
+test: install kafka-jars ## run every test: unit, then integration against a throwaway real broker
+	$(BIN)/pytest tests/unit -q
+	$(BIN)/pytest tests/integration -q
+
+test-unit: install ## run the unit tests only (no services)
+	$(BIN)/pytest tests/unit -q
+
+test-integration: install kafka-jars ## run the integration tests only (starts a real broker)
+	$(BIN)/pytest tests/integration -q
+
+lint: install ## ruff and mypy (strict)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+run: install kafka-jars ## start the local broker and a stream worker (Ctrl-C stops both)
+	@started=0; \
+	if ! $(BIN)/meeseeks kafka status >/dev/null 2>&1; then $(BIN)/meeseeks kafka up && started=1; fi; \
+	trap 'if [ $$started = 1 ]; then $(BIN)/meeseeks kafka down; fi' EXIT; \
+	$(BIN)/meeseeks worker
+
+clean: ## remove state, caches and the virtual environment (keeps downloaded Kafka jars)
+	rm -rf .meeseeks .kafka/run .pytest_cache .mypy_cache .ruff_cache $(VENV)

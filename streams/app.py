@@ -1,0 +1,46 @@
+"""The Faust application factory.
+
+``create_app(settings)`` builds a configured app; the stages of the stream (attribution,
+aggregation, queries) register their agents, tables and views on it. Faust's own CLI needs a
+module-level app: that one lives in ``streams.worker_app`` and is built when Faust imports it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+
+from config.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> faust.App:
+    """A Faust app wired to the settings' broker, state directory and web server."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        settings.app_id,
+        broker=settings.kafka_broker_url,
+        store=settings.table_store,
+        datadir=str(settings.data_dir),
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        web_bind=settings.web_host,
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication_factor,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        autodiscover=False,
+        web_in_thread=False,
+    )
+    logger.debug(
+        "created Faust app %s (broker %s, store %s, datadir %s, web %s:%d)",
+        settings.app_id,
+        settings.kafka_bootstrap,
+        settings.table_store,
+        settings.data_dir,
+        settings.web_host,
+        settings.web_port,
+    )
+    return app
