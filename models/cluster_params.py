@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from models.errors import MeeseeksError
 
 DEFAULT_EXCLUDED_PORTS = frozenset(
-    {22, 25, 53, 80, 88, 123, 389, 443, 636, 3389, 5985, 5986, 8080, 8443, 9090, 9100}
+    {22, 25, 53, 80, 88, 123, 389, 443, 636, 3389, 5985, 5986, 8080, 8301, 8443, 9090, 9100}
 )
-"""Ports of remote access, name, time, directory, web and metrics services: never data stores."""
+"""Remote access, name, time, directory, web and metrics ports, and Consul's LAN gossip (every
+host's agent): never a data store's members."""
 
 
 class ClusterParamsError(MeeseeksError, ValueError):

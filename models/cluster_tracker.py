@@ -8,6 +8,7 @@ members; the differences are reported as joins and leaves.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
@@ -105,13 +106,19 @@ class ClusterTracker:
 
     def _match(self, fresh: list[Cluster]) -> dict[int, str]:
         """Fresh cluster position to the old id it inherits: largest overlaps first, one to one."""
+        holders: dict[tuple[str, str], list[str]] = {}
+        for old_id, old in self._current.items():
+            for address in old.members:
+                holders.setdefault((old.engine, address), []).append(old_id)
         proposals: list[tuple[int, str, int]] = []
         for position, cluster in enumerate(fresh):
-            for old_id, old in self._current.items():
-                if old.engine != cluster.engine:
-                    continue
-                overlap = len(old.members & cluster.members)
-                if overlap and overlap >= self._params.keep_id_share * len(old.members):
+            overlaps = Counter(
+                old_id
+                for address in cluster.members
+                for old_id in holders.get((cluster.engine, address), ())
+            )
+            for old_id, overlap in overlaps.items():
+                if overlap >= self._params.keep_id_share * len(self._current[old_id].members):
                     proposals.append((-overlap, old_id, position))
         proposals.sort()
         heirs: dict[int, str] = {}

@@ -1,10 +1,11 @@
 """The cluster view of the service graph: edges to any member become one edge to the cluster.
 
 Planners ask "what depends on the orders Redis", not "on 10.0.4.17:6379". Once clusters are
-known, an edge's server (and its client, when a member connects elsewhere, as Kafka brokers do
-to ZooKeeper) is replaced by the cluster node. Traffic between members of one cluster is
-replication or gossip, not a dependency: it becomes a self-loop the wiring can recognise with
-``is_internal_edge`` and keep out of client edges.
+known, an edge's server is replaced by the cluster node on the cluster's ports, and its client
+too when the cluster speaks for the client node (Kafka brokers calling ZooKeeper become the
+Kafka cluster calling the ZooKeeper cluster). Traffic between members of one cluster is
+replication or gossip, not a dependency: it becomes a self-loop on the cluster node that the
+wiring recognises with ``is_internal_edge`` and keeps out of client edges.
 """
 
 from __future__ import annotations
@@ -15,19 +16,23 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from models.clusters import Cluster
-from models.topology import CLUSTER_PREFIX, EdgeKey
+from models.datastore_ports import engine_named
+from models.topology import CLUSTER_PREFIX, EdgeKey, is_unattributed
 
 _K = TypeVar("_K", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
 class ClusterMembership:
-    """Lookups from members to their cluster node; ambiguous keys are left out."""
+    """Lookups from members to their cluster node; keys two clusters claim are left out."""
 
     servers: Mapping[tuple[str, int], str]
     """Member node and one of the cluster's ports, to the cluster node."""
-    nodes: Mapping[str, str]
-    """Member node to the cluster node, when the node belongs to exactly one cluster."""
+    clients: Mapping[str, str]
+    """Member node whose outgoing edges are the cluster's, to the cluster node: unattributed
+    members always, named ones unless the engine may be embedded in an application."""
+    member_of: Mapping[str, frozenset[str]]
+    """Member node to every cluster it belongs to (for recognising internal traffic)."""
     addresses: Mapping[tuple[str, int], str]
     """Member address and one of the cluster's ports, to the cluster node (for address-level
     wiring)."""
@@ -36,21 +41,32 @@ class ClusterMembership:
     def of(cls, clusters: Iterable[Cluster]) -> ClusterMembership:
         """Index clusters; a key two clusters claim (one service, two stores) maps to neither."""
         servers: defaultdict[tuple[str, int], set[str]] = defaultdict(set)
-        nodes: defaultdict[str, set[str]] = defaultdict(set)
+        clients: defaultdict[str, set[str]] = defaultdict(set)
+        member_of: defaultdict[str, set[str]] = defaultdict(set)
         addresses: defaultdict[tuple[str, int], set[str]] = defaultdict(set)
         for cluster in clusters:
-            for port in cluster.ports:
-                for node in cluster.member_nodes:
-                    servers[(node, port)].add(cluster.node)
-                for address in cluster.members:
-                    addresses[(address, port)].add(cluster.node)
+            engine = engine_named(cluster.engine)
+            standalone = engine is not None and not engine.embedded
             for node in cluster.member_nodes:
-                nodes[node].add(cluster.node)
-        return cls(_unambiguous(servers), _unambiguous(nodes), _unambiguous(addresses))
+                member_of[node].add(cluster.node)
+                if standalone or is_unattributed(node):
+                    clients[node].add(cluster.node)
+                for port in cluster.ports:
+                    servers[(node, port)].add(cluster.node)
+            for address in cluster.members:
+                for port in cluster.ports:
+                    addresses[(address, port)].add(cluster.node)
+        return cls(
+            servers=_unambiguous(servers),
+            clients=_unambiguous(clients),
+            member_of={node: frozenset(found) for node, found in member_of.items()},
+            addresses=_unambiguous(addresses),
+        )
 
     def cluster_of(self, node: str) -> str | None:
-        """The cluster a member node belongs to; None for non-members and ambiguous nodes."""
-        return self.nodes.get(node)
+        """The one cluster a node belongs to; None for non-members and members of several."""
+        found = self.member_of.get(node, frozenset())
+        return next(iter(found)) if len(found) == 1 else None
 
 
 def _unambiguous(claims: Mapping[_K, set[str]]) -> dict[_K, str]:
@@ -58,13 +74,15 @@ def _unambiguous(claims: Mapping[_K, set[str]]) -> dict[_K, str]:
 
 
 def rewrite_edge(edge_key: EdgeKey, membership: ClusterMembership) -> EdgeKey:
-    """The edge as the cluster view sees it; unchanged when neither end is a member.
+    """The edge as the cluster view sees it; the same key when neither end is rewritten.
 
     The server side is rewritten only on the cluster's own ports (a member's metrics exporter
-    stays the member's), the client side whenever the client node belongs to one cluster.
+    stays the member's). A member calling its own cluster is internal whatever its node.
     """
     server = membership.servers.get((edge_key.server, edge_key.port), edge_key.server)
-    client = membership.nodes.get(edge_key.client, edge_key.client)
+    if server != edge_key.server and server in membership.member_of.get(edge_key.client, ()):
+        return EdgeKey(server, server, edge_key.port)
+    client = membership.clients.get(edge_key.client, edge_key.client)
     if server == edge_key.server and client == edge_key.client:
         return edge_key
     return EdgeKey(client, server, edge_key.port)

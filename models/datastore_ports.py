@@ -42,6 +42,9 @@ class Engine:
     """Ports members use to talk to each other."""
     weak_ports: frozenset[int] = frozenset()
     """Ports other software often uses too; alone they do not prove the engine."""
+    embedded: bool = False
+    """Often runs inside application processes (a data grid library), so a member's node may
+    be an application whose own outgoing edges are not the store's."""
 
     @property
     def ports(self) -> frozenset[int]:
@@ -58,9 +61,14 @@ class Engine:
 
 
 def _engine(
-    name: str, client: Iterable[int], peer: Iterable[int], weak: Iterable[int] = ()
+    name: str,
+    client: Iterable[int],
+    peer: Iterable[int],
+    weak: Iterable[int] = (),
+    *,
+    embedded: bool = False,
 ) -> Engine:
-    return Engine(name, frozenset(client), frozenset(peer), frozenset(weak))
+    return Engine(name, frozenset(client), frozenset(peer), frozenset(weak), embedded)
 
 
 ENGINES: tuple[Engine, ...] = (
@@ -89,14 +97,16 @@ ENGINES: tuple[Engine, ...] = (
     _engine("couchbase", [8091, 8092, 8093, 8094, 11210], [4369, 21100]),
     _engine("clickhouse", [9000, 8123, 9440], [9009], weak=[9000]),
     _engine("minio", [9000], [9000], weak=[9000]),
-    _engine("consul", [8500, 8600], [8300, 8301, 8302]),
+    # Every host's agent gossips on 8301 (serf LAN), so only the servers' ports are listed:
+    # agents call servers on 8300, servers replicate among themselves on 8300 and 8302.
+    _engine("consul", [8500, 8600, 8300], [8302]),
     _engine("nats", [4222], [6222]),
     _engine("neo4j", [7687, 7474], [5000, 6000, 7000], weak=[5000, 6000, 7000, 7474]),
     _engine("mssql", [1433], [5022]),
     _engine("oracle", [1521, 2484], [1521]),
     _engine("influxdb", [8086], [8088]),
-    _engine("hazelcast", [5701], [5701]),
-    _engine("ignite", [10800], [47100, 47500]),
+    _engine("hazelcast", [5701], [5701], embedded=True),
+    _engine("ignite", [10800], [47100, 47500], embedded=True),
     _engine("rethinkdb", [28015], [29015]),
     _engine("solr", [8983], [8983]),
     _engine("activemq", [61616], [61616]),

@@ -80,3 +80,25 @@ def test_a_node_in_two_clusters_is_left_alone() -> None:
     assert rewrite_edge(edge, membership) is edge
     assert membership.cluster_of("orders-cache") is None
     assert membership.addresses[("10.0.2.1", 6379)] == other.node
+
+
+def test_embedded_data_grid_leaves_the_application_its_own_client_edges() -> None:
+    grid = Cluster(
+        node="cluster:hazelcast:orders",
+        engine="hazelcast",
+        members=frozenset({"10.0.7.1", "10.0.7.2"}),
+        member_nodes=frozenset({"orders"}),
+        ports=frozenset({5701}),
+        clients=frozenset({"checkout"}),
+    )
+    membership = ClusterMembership.of([grid])
+    outgoing = EdgeKey("orders", "payments", 8443)
+
+    assert rewrite_edge(outgoing, membership) is outgoing
+    assert rewrite_edge(EdgeKey("orders", "orders", 5701), membership) == EdgeKey(
+        grid.node, grid.node, 5701
+    )
+    assert rewrite_edge(EdgeKey("checkout", "orders", 5701), membership) == EdgeKey(
+        "checkout", grid.node, 5701
+    )
+    assert membership.cluster_of("orders") == grid.node

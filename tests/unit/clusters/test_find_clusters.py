@@ -228,3 +228,16 @@ def test_result_does_not_depend_on_observation_order() -> None:
     traffic += served(ips("10.0.12", 3), 11211, app("web", "10.9.15") + app("api", "10.9.16"))
 
     assert find_clusters(traffic) == find_clusters(list(reversed(traffic)))
+
+
+def test_consul_servers_cluster_without_swallowing_every_agent() -> None:
+    servers = ips("10.0.15", 3)
+    agents = ips("10.0.16", 20)
+    traffic = mesh(servers, 8300) + mesh(servers, 8302)
+    traffic += [seen(agent, server, 8300) for agent in agents for server in servers]
+    traffic += mesh([*servers, *agents[:5]], 8301)
+
+    (consul,) = find_clusters(traffic)
+
+    assert consul.engine == "consul"
+    assert consul.members == frozenset(servers)
