@@ -7,3 +7,11 @@ class MeeseeksError(Exception):
 
 class WireFormatError(MeeseeksError):
     """A Kafka message is not a connection batch this version of Meeseeks can read or write."""
+
+
+class EdgeRecordError(MeeseeksError):
+    """An edge delta or edge state is not in a form this version of Meeseeks can read."""
+
+
+class GraphChangeError(MeeseeksError):
+    """A graph-changes message is not a change record this version of Meeseeks can read."""

@@ -1,0 +1,138 @@
+"""Event-time watermarks of the edge-deltas topic, one per partition.
+
+Every delta of an edge travels through one partition of the keyed deltas topic, so a
+partition's watermark is all its edges need: partitions never wait for each other. Within a
+partition, deltas come from several attribution workers (sources) whose event time may differ;
+each also sends watermark ticks to every partition, so a quiet partition still advances. The
+watermark is the minimum over the sources of the latest event time each has sent, so a
+lagging worker's deltas are not judged late; a source more than ``max_source_lag_seconds``
+behind the leader is left out (a stopped worker must not hold every window open), and its
+deltas then count as late data. With a single source (the default name) this is simply the
+highest event time seen. A partition's watermark never decreases.
+
+The tracker is in-memory; ``snapshot``/``load`` let the wiring keep it in a small table so a
+restarted worker resumes with the same watermarks (and so closes the same windows). Without
+that table, ``watermark_from_states`` gives a safe lower bound.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from models.edge_state import EdgeState
+from models.errors import EdgeRecordError
+
+SNAPSHOT_VERSION = 1
+
+
+class _Partition:
+    __slots__ = ("dirty", "floor", "sources", "top")
+
+    def __init__(self, floor: float) -> None:
+        self.sources: dict[str, float] = {}
+        self.top = -math.inf
+        self.floor = floor
+        self.dirty = False
+
+
+class Watermarks:
+    """Per-partition watermarks of one worker (plain in-memory state, rebuilt on restart)."""
+
+    __slots__ = ("_max_lag", "_partitions")
+
+    def __init__(self, max_source_lag_seconds: float = 120.0) -> None:
+        if not max_source_lag_seconds >= 0:
+            raise ValueError(f"max_source_lag_seconds={max_source_lag_seconds!r} must be >= 0")
+        self._max_lag = max_source_lag_seconds
+        self._partitions: dict[int, _Partition] = {}
+
+    def observe(self, partition: int, ts: float, source: str = "") -> float:
+        """Record an event time (a delta's last ts or a tick) and return the new watermark."""
+        part = self._partitions.get(partition)
+        if part is None:
+            part = self._partitions[partition] = _Partition(-math.inf)
+        previous = part.sources.get(source)
+        if previous is None or ts > previous:
+            part.sources[source] = ts
+            part.top = max(part.top, ts)
+            part.dirty = True
+        return self._current(part)
+
+    def watermark(self, partition: int) -> float | None:
+        """The partition's watermark; None before any event time or restore."""
+        part = self._partitions.get(partition)
+        if part is None:
+            return None
+        current = self._current(part)
+        return None if current == -math.inf else current
+
+    def restore(self, partition: int, floor: float | None) -> None:
+        """Seed a partition after a restart or rebalance (see ``watermark_from_states``)."""
+        if floor is None:
+            return
+        part = self._partitions.get(partition)
+        if part is None:
+            self._partitions[partition] = _Partition(floor)
+        else:
+            part.floor = max(part.floor, floor)
+
+    def forget(self, partition: int) -> None:
+        """Drop a partition this worker no longer owns."""
+        self._partitions.pop(partition, None)
+
+    def snapshot(self, partition: int) -> dict[str, Any]:
+        """JSON-able state of one partition, to keep in a table so a restart resumes exactly."""
+        part = self._partitions.get(partition)
+        if part is None:
+            return {"v": SNAPSHOT_VERSION, "floor": None, "sources": {}}
+        self._current(part)
+        floor = None if part.floor == -math.inf else part.floor
+        return {"v": SNAPSHOT_VERSION, "floor": floor, "sources": dict(part.sources)}
+
+    def load(self, partition: int, data: dict[str, Any]) -> None:
+        """Replace a partition's state by a ``snapshot``."""
+        if not isinstance(data, dict) or data.get("v") != SNAPSHOT_VERSION:
+            raise EdgeRecordError(f"not a watermark snapshot of version {SNAPSHOT_VERSION}")
+        try:
+            floor = data["floor"]
+            part = _Partition(-math.inf if floor is None else float(floor))
+            part.sources = {str(name): float(ts) for name, ts in data["sources"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise EdgeRecordError(f"malformed watermark snapshot {data!r:.200}: {exc!r}") from exc
+        part.top = max(part.sources.values(), default=-math.inf)
+        self._partitions[partition] = part
+
+    def sources(self, partition: int) -> dict[str, float]:
+        """Latest event time per source still taken into account (for metrics)."""
+        part = self._partitions.get(partition)
+        if part is None:
+            return {}
+        self._current(part)
+        return dict(part.sources)
+
+    def _current(self, part: _Partition) -> float:
+        if part.dirty:
+            part.dirty = False
+            cutoff = part.top - self._max_lag
+            lagging = [name for name, ts in part.sources.items() if ts < cutoff]
+            for name in lagging:
+                del part.sources[name]
+            if part.sources:
+                part.floor = max(part.floor, min(part.sources.values()))
+        return part.floor
+
+
+def watermark_from_states(states: Iterable[EdgeState]) -> float | None:
+    """A partition's watermark recovered from its edge states after a restart.
+
+    The highest watermark any edge was advanced to: one the partition really had, so restoring
+    it never closes a window early (the highest last_seen could be ahead of the watermark when
+    a source lags). None for a partition without edges.
+    """
+    best: float | None = None
+    for state in states:
+        if best is None or state.watermark > best:
+            best = state.watermark
+    return best
