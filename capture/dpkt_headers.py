@@ -76,9 +76,18 @@ class Vxlan(dpkt.Packet):  # type: ignore[misc]  # dpkt has no type hints
 
 
 class EthernetHeader(dpkt.ethernet.Ethernet):  # type: ignore[misc]  # dpkt has no type hints
-    """dpkt's Ethernet with VLAN tags decoded but the payload left as bytes."""
+    """dpkt's Ethernet with VLAN tags decoded but the payload left as bytes.
+
+    dpkt's own constructor decodes a bytes payload a second time (meant for frames built from
+    keyword arguments), which would read tags beyond the two it stops at; parsing from a
+    buffer needs only the generic constructor.
+    """
 
     _typesw: ClassVar[dict[int, Any]] = {}
+
+    def __init__(self, buf: bytes) -> None:
+        self._next_type = None
+        dpkt.Packet.__init__(self, buf)
 
 
 class LinuxSllHeader(dpkt.sll.SLL):  # type: ignore[misc]  # dpkt has no type hints

@@ -53,7 +53,9 @@ __all__ = [
 DEFAULT_MIRROR: Final = "192.0.2.1"
 """Outer source used when none is given: the exporting switch (TEST-NET-1)."""
 DEFAULT_COLLECTOR: Final = "192.0.2.2"
-"""Outer destination used when none is given: the processor host."""
+"""Outer destination used when none is given and the mirror is IPv4: the processor host."""
+DEFAULT_COLLECTOR_V6: Final = "2001:db8::2"
+"""Outer destination used when none is given and the mirror is IPv6."""
 _ARPHRD_ETHER: Final = 1
 
 
@@ -199,7 +201,7 @@ def mirror_frame(
     session: int = 0,
     erspan_vlan: int = 0,
     mirror: str = DEFAULT_MIRROR,
-    collector: str = DEFAULT_COLLECTOR,
+    collector: str | None = None,
     sequence: int | None = None,
     key: int | None = None,
     checksum: bool = False,
@@ -219,7 +221,7 @@ def mirror_frame(
         frame_type=frame_type,
         subheader=subheader,
     )
-    return link_frame(ip_packet(mirror, collector, IP_PROTO_GRE, gre), linktype)
+    return link_frame(ip_packet(mirror, _collector(mirror, collector), IP_PROTO_GRE, gre), linktype)
 
 
 def gre_frame(
@@ -227,7 +229,7 @@ def gre_frame(
     protocol: int,
     *,
     mirror: str = DEFAULT_MIRROR,
-    collector: str = DEFAULT_COLLECTOR,
+    collector: str | None = None,
     sequence: int | None = None,
     key: int | None = None,
     checksum: bool = False,
@@ -235,4 +237,11 @@ def gre_frame(
 ) -> bytes:
     """Plain GRE: ``inner`` (an IP packet, or an Ethernet frame with protocol 0x6558) in GRE."""
     gre = gre_packet(inner, protocol, key=key, sequence=sequence, checksum=checksum)
-    return link_frame(ip_packet(mirror, collector, IP_PROTO_GRE, gre), linktype)
+    return link_frame(ip_packet(mirror, _collector(mirror, collector), IP_PROTO_GRE, gre), linktype)
+
+
+def _collector(mirror: str, collector: str | None) -> str:
+    """The collector given, or the default one of the mirror's IP version."""
+    if collector is not None:
+        return collector
+    return DEFAULT_COLLECTOR_V6 if ":" in mirror else DEFAULT_COLLECTOR

@@ -95,6 +95,9 @@ class PcapSource:
     def _pcapng_records(self, stream: BinaryIO) -> Iterator[CaptureRecord]:
         section = PcapngSection(little_endian=True)
         while block_start := stream.read(8):
+            if len(block_start) < 8:
+                self._damaged(SkipReason.TRUNCATED_RECORD, "block header", len(block_start))
+                return
             if block_start[:4] == PCAPNG_SHB_MAGIC:
                 block_start += stream.read(4)
                 new_section = PcapngSection.from_header(block_start)
