@@ -1,0 +1,74 @@
+"""Builds the aiokafka producer of `meeseeks capture` from the settings.
+
+Durability first: ``acks="all"`` with idempotence, so a broker failover neither loses nor
+duplicates what the producer already sent. Compression: aiokafka implements lz4, zstd and
+snappy through the optional ``cramjam`` package and gzip through the standard library, so
+``auto`` uses lz4 when cramjam is installed and gzip otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.codec import has_lz4, has_snappy, has_zstd
+
+from capture.errors import CaptureError
+from capture.kafka_publisher import Producer
+from config.settings import Settings
+from models.connection_wire import encoded_size
+
+_AVAILABLE: dict[str, Callable[[], bool]] = {
+    "gzip": lambda: True,
+    "lz4": has_lz4,
+    "zstd": has_zstd,
+    "snappy": has_snappy,
+}
+# aiokafka's request limit; one message must fit a request with room for its framing.
+_MAX_REQUEST_BYTES = 1024 * 1024
+
+
+class ProducerSettingsError(CaptureError):
+    """The Kafka producer cannot be built from these settings."""
+
+
+def compression_type(choice: str) -> str | None:
+    """The aiokafka ``compression_type`` for a ``capture_compression`` setting."""
+    if choice == "none":
+        return None
+    if choice == "auto":
+        return "lz4" if has_lz4() else "gzip"
+    if not _AVAILABLE[choice]():
+        raise ProducerSettingsError(
+            f"MEESEEKS_CAPTURE_COMPRESSION={choice} needs the cramjam package "
+            "(pip install cramjam); or choose auto, gzip or none"
+        )
+    return choice
+
+
+def producer_factory(settings: Settings) -> Callable[[], Producer]:
+    """A function making fresh producers: the publisher replaces one that broke."""
+    compression = compression_type(settings.capture_compression)
+    message_bytes = encoded_size(settings.capture_batch_events)
+    if message_bytes + 4096 > _MAX_REQUEST_BYTES:
+        raise ProducerSettingsError(
+            f"MEESEEKS_CAPTURE_BATCH_EVENTS={settings.capture_batch_events} makes "
+            f"{message_bytes}-byte messages, over Kafka's 1 MiB request limit; lower it"
+        )
+
+    def new_producer() -> Producer:
+        producer: Producer = AIOKafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap,
+            client_id="meeseeks-capture",
+            acks="all",
+            enable_idempotence=True,
+            compression_type=compression,
+            linger_ms=settings.capture_linger_ms,
+            # Several whole messages per partition batch, under the broker's record-batch limit.
+            max_batch_size=min(max(4 * message_bytes, 64 * 1024), _MAX_REQUEST_BYTES - 4096),
+            max_request_size=_MAX_REQUEST_BYTES,
+            request_timeout_ms=settings.capture_request_timeout_ms,
+        )
+        return producer
+
+    return new_producer
