@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     topic_replication_factor: int = Field(
         1, ge=1, le=16, description="Replication factor of the topics the app creates."
     )
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = Field(
+        "at_least_once",
+        description=(
+            "Faust processing guarantee. Meeseeks' tables skip messages they already applied "
+            "(by offset), so at_least_once never double-counts after a crash."
+        ),
+    )
     table_store: str = Field(
         "rocksdb://", description="Faust table store: rocksdb:// (durable) or memory://."
     )
@@ -138,6 +145,13 @@ class Settings(BaseSettings):
     # -- end capture --
 
     # -- streams -- settings of streams/ go between these markers
+    inventory_topic: str = Field(
+        "meeseeks.inventory.v1",
+        description="Compacted topic of inventory entries (models/inventory_record.py format).",
+    )
+    inventory_file: Path | None = Field(
+        None, description="Inventory file (YAML or CSV) a worker loads at start; None: none."
+    )
     # -- end streams --
 
     @field_validator("kafka_bootstrap")
