@@ -9,6 +9,10 @@ class WireFormatError(MeeseeksError):
     """A Kafka message is not a connection batch this version of Meeseeks can read or write."""
 
 
+class InventoryError(MeeseeksError):
+    """An inventory file, record or entry that cannot be used to attribute addresses."""
+
+
 class EdgeRecordError(MeeseeksError):
     """An edge delta or edge state is not in a form this version of Meeseeks can read."""
 

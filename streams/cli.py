@@ -24,9 +24,14 @@ def _registrars() -> list[Registrar]:
     # Imported here so that `meeseeks --help` stays fast.
     from capture import cli as capture_cli
     from config import cli as config_cli
-    from streams import worker_cli
+    from streams import inventory_cli, worker_cli
 
-    return [config_cli.register, capture_cli.register, worker_cli.register]
+    return [
+        config_cli.register,
+        capture_cli.register,
+        worker_cli.register,
+        inventory_cli.register,
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:
