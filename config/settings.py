@@ -152,6 +152,31 @@ class Settings(BaseSettings):
     inventory_file: Path | None = Field(
         None, description="Inventory file (YAML or CSV) a worker loads at start; None: none."
     )
+    graph_changes_topic: str = Field(
+        "meeseeks.graph-changes.v1",
+        description="Topic of node, edge and cluster changes (models/graph_change.py format).",
+    )
+    anomalies_topic: str = Field(
+        "meeseeks.anomalies.v1",
+        description="Topic of raised and resolved anomalies (models/anomaly_record.py format).",
+    )
+    window_seconds: float = Field(
+        60.0, gt=0, le=86400, description="Length of an edge's event-time window."
+    )
+    grace_seconds: float = Field(
+        10.0, ge=0, le=3600, description="How late an event may be and still count in its window."
+    )
+    stale_after_seconds: float = Field(
+        600.0, gt=0, description="Event-time silence after which an edge is marked stale."
+    )
+    history_windows: int = Field(
+        60, ge=1, le=10080, description="Closed windows kept per edge for history and baselines."
+    )
+    learning_period_seconds: float = Field(
+        86400.0,
+        ge=0,
+        description="Event time after the stream's start before a new edge is an anomaly.",
+    )
     # -- end streams --
 
     @field_validator("kafka_bootstrap")

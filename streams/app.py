@@ -16,8 +16,12 @@ from config.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings) -> faust.App:
-    """A Faust app wired to the settings' broker, state directory and web server."""
+def create_app(settings: Settings, *, topology: bool = True) -> faust.App:
+    """A Faust app wired to the settings' broker, state directory and web server.
+
+    With ``topology`` (the default) the Meeseeks stages are registered on it; tests of the
+    bare factory pass False.
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.app_id,
@@ -44,4 +48,8 @@ def create_app(settings: Settings) -> faust.App:
         settings.web_host,
         settings.web_port,
     )
+    if topology:
+        from streams.topology import register_topology
+
+        register_topology(app, settings)
     return app

@@ -13,7 +13,7 @@ from typing import Any
 from config.settings import load_settings
 from streams.app import create_app
 
-app = create_app(load_settings())
+app = create_app(load_settings(), topology=False)
 words = app.topic(
     os.environ["COUNTER_TOPIC"],
     key_type=bytes,

@@ -1,0 +1,107 @@
+"""Stage one of the stream: connection batches in, per-partition edge-delta batches out.
+
+Pure apart from the inventory it reads: the Faust agent in ``streams.topology`` feeds it one
+Kafka message at a time and sends what it returns. Each output batch names the input message
+(source partition and offset) so the edge stage can skip a batch it already applied when a
+message is replayed after a crash.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.attribution import attribute
+from models.connection import ConnectionEvent
+from models.edge_delta import EdgeDelta, Observation, combine
+from models.graph_change import ChangeType, EntityKind, GraphChange, node_payload
+from models.inventory import Inventory
+from models.topology import Owner
+from streams.partitioning import partition_of
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaBatch:
+    """What the edge stage receives on one partition for one input message."""
+
+    source: int
+    """Partition of the connection topic the input message came from."""
+    offset: int
+    """Offset of the input message: with ``source``, the batch's identity for replays."""
+    watermark: float
+    """Latest event time this source has seen: moves the partition's clock even when empty."""
+    deltas: tuple[EdgeDelta, ...]
+    """Per-edge, per-window counts of the edges whose server lives on this partition."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "v": 1,
+            "source": self.source,
+            "offset": self.offset,
+            "watermark": self.watermark,
+            "deltas": [d.to_dict() for d in self.deltas],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DeltaBatch:
+        if data.get("v") != 1:
+            raise ValueError(f"unknown delta batch version {data.get('v')!r}")
+        return cls(
+            source=int(data["source"]),
+            offset=int(data["offset"]),
+            watermark=float(data["watermark"]),
+            deltas=tuple(EdgeDelta.from_dict(d) for d in data["deltas"]),
+        )
+
+
+@dataclass
+class AttributionStage:
+    """Attributes events, combines them into deltas and routes them by server partition."""
+
+    inventory: Inventory
+    window_seconds: float
+    partitions: int
+    max_client_instances: int = 256
+    watermarks: dict[int, float] = field(default_factory=dict)
+    known_nodes: set[str] = field(default_factory=set)
+
+    def process(
+        self, events: list[ConnectionEvent], source: int, offset: int
+    ) -> tuple[dict[int, DeltaBatch], list[GraphChange]]:
+        """One input message: a batch for every edge partition, and nodes seen for the first time.
+
+        Every partition gets a batch, empty ones included, so that each partition's watermark
+        advances with this source's event time.
+        """
+        observations: list[Observation] = []
+        new_nodes: list[GraphChange] = []
+        watermark = self.watermarks.get(source, float("-inf"))
+        for event in events:
+            attributed = attribute(event, self.inventory)
+            client_instance = attributed.client.instance if attributed.client else None
+            observations.append(
+                Observation(attributed.edge, event.ts, attributed.kind, client_instance)
+            )
+            watermark = max(watermark, event.ts)
+            edge = attributed.edge
+            for name, owner in ((edge.client, attributed.client), (edge.server, attributed.server)):
+                if name not in self.known_nodes:
+                    self.known_nodes.add(name)
+                    new_nodes.append(self._node_appeared(name, owner, event.ts))
+        self.watermarks[source] = watermark
+        by_partition: dict[int, list[EdgeDelta]] = defaultdict(list)
+        for delta in combine(observations, self.window_seconds, self.max_client_instances):
+            by_partition[partition_of(delta.edge.server, self.partitions)].append(delta)
+        batches = {
+            p: DeltaBatch(source, offset, watermark, tuple(by_partition.get(p, ())))
+            for p in range(self.partitions)
+        }
+        return batches, new_nodes
+
+    def _node_appeared(self, name: str, owner: Owner | None, ts: float) -> GraphChange:
+        zone = owner.zone if owner is not None else None
+        instances = self.inventory.instance_count(name) if owner is not None else None
+        return GraphChange(
+            EntityKind.NODE, ChangeType.APPEARED, name, ts, node_payload(name, zone, instances)
+        )

@@ -1,0 +1,177 @@
+"""Registers the topology stages on a Faust app: topics, the edge table, agents and /metrics.
+
+Thin on purpose: the work happens in ``AttributionStage`` and ``EdgeStage``; this module only
+moves their inputs and outputs between Kafka, the table and Prometheus.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import faust
+from mode.types.signals import BaseSignalT
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from config.settings import Settings
+from models.anomaly_params import AnomalyParams
+from models.connection_wire import decode_batch
+from models.edge_params import EdgeParams
+from models.errors import MeeseeksError
+from models.graph_change import GraphChange
+from models.inventory import Inventory
+from streams.attribution_stage import AttributionStage
+from streams.edge_stage import EdgeStage, StageOutput
+from streams.inventory_service import InventoryFeed
+from streams.metrics import StreamMetrics
+from streams.records import (
+    anomaly_event,
+    decode_delta_batch,
+    encode_anomaly,
+    encode_change,
+    encode_delta_batch,
+)
+
+logger = logging.getLogger(__name__)
+
+RAW: dict[str, Any] = {
+    "key_type": bytes,
+    "value_type": bytes,
+    "key_serializer": "raw",
+    "value_serializer": "raw",
+}
+
+
+def edge_params_from(settings: Settings) -> EdgeParams:
+    return EdgeParams(
+        window_seconds=settings.window_seconds,
+        grace_seconds=settings.grace_seconds,
+        stale_after_seconds=max(
+            settings.stale_after_seconds, settings.window_seconds + settings.grace_seconds
+        ),
+        history_windows=settings.history_windows,
+    )
+
+
+def anomaly_params_from(settings: Settings) -> AnomalyParams:
+    return AnomalyParams(
+        window_seconds=settings.window_seconds,
+        learning_seconds=settings.learning_period_seconds,
+    )
+
+
+class Topology:
+    """The stages, topics and table of one worker, and the agent bodies that connect them."""
+
+    def __init__(
+        self, app: faust.App, settings: Settings, registry: CollectorRegistry | None = None
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.registry = registry if registry is not None else CollectorRegistry()
+        partitions = settings.topic_partitions
+        self.inventory = Inventory()
+        self.feed = InventoryFeed(settings, self.inventory)
+        self.feed.load_file()
+        self.metrics = StreamMetrics.create(self.registry)
+        self.attribution = AttributionStage(self.inventory, settings.window_seconds, partitions)
+        self.edge_stage = EdgeStage(
+            edge_params_from(settings), anomaly_params_from(settings), partitions
+        )
+        self.connections = app.topic(settings.events_topic, **RAW)
+        self.deltas = app.topic(
+            f"{settings.app_id}.edge-deltas.v1", partitions=partitions, internal=True, **RAW
+        )
+        self.changes = app.topic(
+            settings.graph_changes_topic, partitions=partitions, internal=True, **RAW
+        )
+        self.anomalies = app.topic(settings.anomalies_topic, partitions=1, internal=True, **RAW)
+        self.edges = app.Table(
+            "edges", key_type=str, value_type=dict, partitions=partitions, value_serializer="json"
+        )
+
+    async def attribute(self, stream: Any) -> None:
+        async for event in stream.events():
+            if not self.feed.ready.is_set():
+                await self.feed.ready.wait()
+            self.metrics.connection_batches.inc()
+            message = event.message
+            try:
+                batch = decode_batch(event.value)
+            except MeeseeksError as exc:
+                self.metrics.bad_batches.labels("connections").inc()
+                logger.warning(
+                    "skipped connection message %s/%d@%d: %s",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                    exc,
+                )
+                continue
+            self.metrics.events.inc(len(batch))
+            per_partition, new_nodes = self.attribution.process(
+                batch, message.partition, message.offset
+            )
+            for partition, delta_batch in per_partition.items():
+                await self.deltas.send(value=encode_delta_batch(delta_batch), partition=partition)
+            await self.publish(new_nodes)
+
+    async def aggregate(self, stream: Any) -> None:
+        async for event in stream.events():
+            message = event.message
+            try:
+                batch = decode_delta_batch(event.value)
+            except (MeeseeksError, ValueError, KeyError, TypeError) as exc:
+                self.metrics.bad_batches.labels("edge-deltas").inc()
+                logger.warning(
+                    "skipped delta batch %d@%d: %s", message.partition, message.offset, exc
+                )
+                continue
+            out = self.edge_stage.process(batch, message.partition, self.edges)
+            await self.emit(out, message.partition)
+
+    async def publish(self, changes: list[GraphChange]) -> None:
+        for change in changes:
+            await self.changes.send(key=change.key.encode(), value=encode_change(change))
+            self.metrics.graph_changes.labels(change.kind.value, change.change.value).inc()
+
+    async def emit(self, out: StageOutput, partition: int) -> None:
+        self.metrics.deltas_applied.inc(out.applied_deltas)
+        self.metrics.deltas_replayed.inc(out.replayed_deltas)
+        await self.publish(out.changes)
+        for transition in out.transitions:
+            anomaly = transition.anomaly
+            self.metrics.anomaly_transitions.labels(anomaly.kind.value, transition.kind.value).inc()
+            value = anomaly_event(transition.kind.value, anomaly, transition.at)
+            await self.anomalies.send(key=anomaly.dedup_key.encode(), value=encode_anomaly(value))
+        if out.transitions:
+            self.metrics.set_active(self.edge_stage.tracker.counts())
+        watermark = self.edge_stage.watermarks.watermark(partition)
+        if watermark is not None:
+            self.metrics.watermark.labels(str(partition)).set(watermark)
+
+    def metrics_page(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def register_topology(
+    app: faust.App, settings: Settings, registry: CollectorRegistry | None = None
+) -> Topology:
+    """Create the topology's topics and table on ``app`` and start its agents with the app."""
+    topology = Topology(app, settings, registry)
+    app.task(topology.feed.follow)
+    app.agent(topology.connections, name="meeseeks.attribute")(topology.attribute)
+    app.agent(topology.deltas, name="meeseeks.aggregate")(topology.aggregate)
+
+    def forget_on_revoke(
+        sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
+    ) -> None:
+        topology.edge_stage.forget_partitions()
+
+    app.on_partitions_revoked.connect(forget_on_revoke)
+
+    async def metrics_view(web: Any, request: Any) -> Any:
+        return web.bytes(topology.metrics_page(), content_type=CONTENT_TYPE_LATEST)
+
+    app.page("/metrics")(metrics_view)
+    return topology

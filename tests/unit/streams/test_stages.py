@@ -1,0 +1,169 @@
+"""The two stream stages on plain values: attribution to deltas, deltas to edges and changes."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from config.inventory_file import load_inventory_file
+from models.anomaly_params import AnomalyParams
+from models.connection import ConnectionEvent, Kind
+from models.edge_params import EdgeParams
+from models.edge_state import EdgeStatus
+from models.graph_change import ChangeType, EntityKind
+from models.inventory import Inventory
+from models.topology import EdgeKey
+from streams.attribution_stage import AttributionStage, DeltaBatch
+from streams.edge_stage import EdgeStage
+from streams.partitioning import partition_of
+
+PARTITIONS = 4
+T0 = 1_714_550_400.0  # 2024-05-01T08:00:00Z, a multiple of 60
+
+INVENTORY = """
+owners:
+  - {address: 10.0.0.1, service: web, instance: web-1, zone: a}
+  - {address: 10.0.0.2, service: web, instance: web-2, zone: b}
+  - {address: 10.0.1.0/24, service: api, instance: api-pods, zone: a}
+  - {address: 10.0.2.5, service: db, instance: db-1, zone: b}
+"""
+
+
+@pytest.fixture
+def inventory(tmp_path: Path) -> Inventory:
+    path = tmp_path / "inventory.yaml"
+    path.write_text(INVENTORY)
+    return Inventory(load_inventory_file(path))
+
+
+def syn(ts: float, src: str, dst: str, dport: int, sport: int = 40000) -> ConnectionEvent:
+    return ConnectionEvent(ts, src, sport, dst, dport, Kind.SYN, None, 2, 0, 1, "192.0.2.1")
+
+
+def synack(ts: float, server: str, client: str, port: int) -> ConnectionEvent:
+    return ConnectionEvent(
+        ts, server, port, client, 40000, Kind.SYN_ACK, None, 2, 0, 1, "192.0.2.1"
+    )
+
+
+def traffic(minutes: int, seed: int = 7) -> list[ConnectionEvent]:
+    """web -> api:8080 answered, api -> db:5432 answered, web -> unknown:9999 never answered."""
+    rng = random.Random(seed)
+    events = []
+    for minute in range(minutes):
+        for _ in range(5):
+            ts = T0 + minute * 60 + rng.random() * 59
+            client = rng.choice(["10.0.0.1", "10.0.0.2"])
+            events += [
+                syn(ts, client, "10.0.1.7", 8080),
+                synack(ts + 0.001, "10.0.1.7", client, 8080),
+            ]
+            events += [
+                syn(ts, "10.0.1.9", "10.0.2.5", 5432),
+                synack(ts, "10.0.2.5", "10.0.1.9", 5432),
+            ]
+            events.append(syn(ts, "10.0.0.1", "10.9.9.9", 9999))
+    return events
+
+
+def run(
+    events: list[ConnectionEvent], inventory: Inventory, batch: int = 16
+) -> tuple[EdgeStage, dict[str, dict[str, object]], list]:
+    attribution = AttributionStage(inventory, 60.0, PARTITIONS)
+    stage = EdgeStage(EdgeParams(), AnomalyParams(), PARTITIONS)
+    store: dict[str, dict[str, object]] = {}
+    changes = []
+    for offset, start in enumerate(range(0, len(events), batch)):
+        batches, nodes = attribution.process(events[start : start + batch], 0, offset)
+        changes += nodes
+        for partition, delta_batch in batches.items():
+            changes += stage.process(delta_batch, partition, store).changes
+    return stage, store, changes
+
+
+def test_attribution_routes_every_delta_to_its_servers_partition(inventory: Inventory) -> None:
+    stage = AttributionStage(inventory, 60.0, PARTITIONS)
+    batches, nodes = stage.process(traffic(1), source=3, offset=42)
+    assert sorted(batches) == list(range(PARTITIONS))
+    deltas = [d for b in batches.values() for d in b.deltas]
+    assert {d.edge for d in deltas} == {
+        EdgeKey("web", "api", 8080),
+        EdgeKey("api", "db", 5432),
+        EdgeKey("web", "unattributed:10.9.9.9", 9999),
+    }
+    for partition, batch in batches.items():
+        assert (batch.source, batch.offset) == (3, 42)
+        assert all(partition_of(d.edge.server, PARTITIONS) == partition for d in batch.deltas)
+    assert sum(d.attempts for d in deltas) == 15
+    assert sum(d.answered for d in deltas) == 10
+    zones = {c.key: c.payload.get("zone") for c in nodes}
+    assert zones["web"] in {"a", "b"}
+    assert zones["db"] == "b"
+    assert "zone" not in next(c.payload for c in nodes if c.key == "unattributed:10.9.9.9")
+
+
+def test_delta_batch_round_trip(inventory: Inventory) -> None:
+    batches, _ = AttributionStage(inventory, 60.0, PARTITIONS).process(traffic(2), 0, 1)
+    for batch in batches.values():
+        assert DeltaBatch.from_dict(batch.to_dict()) == batch
+    with pytest.raises(ValueError, match="unknown delta batch version"):
+        DeltaBatch.from_dict({"v": 9})
+
+
+def test_windows_close_and_edges_go_stale_in_event_time(inventory: Inventory) -> None:
+    events = traffic(10)
+    # A lone late-running source keeps the clock moving 20 minutes past the traffic.
+    events.append(syn(T0 + 30 * 60, "10.0.0.1", "10.0.1.7", 8080))
+    stage, store, changes = run(events, inventory)
+    api_db = store[EdgeKey("api", "db", 5432).encode()]
+    state = stage.states([EdgeKey("api", "db", 5432).encode()], store)[0]
+    assert api_db["a"] == {"0": len(range(0, len(events), 16)) - 1}  # last message that counted
+    assert state.attempts == 50
+    assert state.answered == 50
+    assert state.late_events == 0
+    assert [w.start for w in state.history] == [T0 + 60 * m for m in range(10)]
+    assert all(w.attempts == 5 and w.answered == 5 for w in state.history)
+    assert state.status is EdgeStatus.STALE
+    failing = stage.states([EdgeKey("web", "unattributed:10.9.9.9", 9999).encode()], store)[0]
+    assert (failing.attempts, failing.answered) == (50, 0)
+    kinds = {(c.kind, c.change) for c in changes if c.key == "api|db|5432"}
+    assert (EntityKind.EDGE, ChangeType.APPEARED) in kinds
+    assert (EntityKind.EDGE, ChangeType.STALE) in kinds
+
+
+def test_replayed_batches_are_not_counted_twice(inventory: Inventory) -> None:
+    events = traffic(3)
+    attribution = AttributionStage(inventory, 60.0, PARTITIONS)
+    stage = EdgeStage(EdgeParams(), AnomalyParams(), PARTITIONS)
+    store: dict[str, dict[str, object]] = {}
+    produced = [attribution.process(events[i : i + 10], 0, i) for i in range(0, len(events), 10)]
+    for batches, _ in produced + produced[:5]:  # the first five messages arrive again
+        for partition, batch in batches.items():
+            stage.process(batch, partition, store)
+    api = stage.states(["web|api|8080"], store)[0]
+    assert api.attempts == 15
+
+
+def test_a_restarted_stage_continues_from_the_table(inventory: Inventory) -> None:
+    events = [*traffic(12), syn(T0 + 40 * 60, "10.0.0.1", "10.0.1.7", 8080)]
+    _, expected_store, _ = run(events, inventory)
+
+    attribution = AttributionStage(inventory, 60.0, PARTITIONS)
+    store: dict[str, dict[str, object]] = {}
+    messages = [events[i : i + 16] for i in range(0, len(events), 16)]
+    stage = EdgeStage(EdgeParams(), AnomalyParams(), PARTITIONS)
+    for offset, chunk in enumerate(messages):
+        if offset == len(messages) // 2:
+            # The worker dies; a new one starts with only the table (and replays two messages).
+            stage = EdgeStage(EdgeParams(), AnomalyParams(), PARTITIONS)
+            attribution = AttributionStage(inventory, 60.0, PARTITIONS)
+            for replay in range(offset - 2, offset):
+                batches, _ = attribution.process(messages[replay], 0, replay)
+                for partition, batch in batches.items():
+                    stage.process(batch, partition, store)
+        batches, _ = attribution.process(chunk, 0, offset)
+        for partition, batch in batches.items():
+            stage.process(batch, partition, store)
+    assert store == expected_store
