@@ -112,3 +112,19 @@ class IPv6Header(dpkt.ip6.IP6):  # type: ignore[misc]  # dpkt has no type hints
     """dpkt's IPv6 (extension header walk, payload-length trimming), payload left as bytes."""
 
     _protosw: ClassVar[dict[int, Any]] = {}
+
+    def unpack(self, buf: bytes) -> None:
+        """dpkt's unpack, surviving its fragment check on the wrong extension header.
+
+        dpkt 1.9.8 reads ``frag_off`` from the last extension header whenever the first one
+        is a fragment header, and fails when another header follows it. Everything but the
+        payload is parsed by then; the payload is what follows the extension headers.
+        """
+        try:
+            super().unpack(buf)
+        except AttributeError:
+            if self.nxt != dpkt.ip.IP_PROTO_FRAGMENT:
+                raise
+            payload: bytes = self.data  # type: ignore[has-type]  # set by dpkt
+            region = payload[: self.plen] if self.plen else payload
+            self.data = region[sum(ext.length for ext in self.all_extension_headers) :]

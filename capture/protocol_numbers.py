@@ -59,6 +59,8 @@ GRE_FLAG_CHECKSUM: Final = 0x8000
 GRE_FLAG_ROUTING: Final = 0x4000
 GRE_FLAG_KEY: Final = 0x2000
 GRE_FLAG_SEQUENCE: Final = 0x1000
+GRE_FLAG_ACKNOWLEDGMENT: Final = 0x0080
+"""PPTP (GRE version 1) only; a reserved bit, ignored, in version 0."""
 GRE_VERSION_MASK: Final = 0x0007
 
 ERSPAN_HEADER_VERSION_II: Final = 1

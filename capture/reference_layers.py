@@ -36,6 +36,7 @@ from capture.protocol_numbers import (
     ETHERTYPE_MAX_LENGTH,
     ETHERTYPE_MPLS,
     ETHERTYPE_MPLS_MULTICAST,
+    GRE_FLAG_ACKNOWLEDGMENT,
     GRE_FLAG_CHECKSUM,
     GRE_FLAG_KEY,
     GRE_FLAG_ROUTING,
@@ -136,8 +137,11 @@ class ReferenceWalk:
         )
         if len(packet) < header_len:
             raise Skip(SkipReason.TRUNCATED)
-        # Only the header goes to dpkt, so its own payload dispatch has nothing to trip on.
-        gre = dpkt.gre.GRE(packet[:header_len])
+        # Only the header goes to dpkt, so its own payload dispatch has nothing to trip on; and
+        # without the acknowledgment bit, which RFC 2784 says to ignore in version 0 but dpkt
+        # reads as PPTP's acknowledgment number.
+        header = packet[:1] + bytes([packet[1] & ~GRE_FLAG_ACKNOWLEDGMENT & 0xFF]) + packet[2:4]
+        gre = dpkt.gre.GRE(header + packet[4:header_len])
         trace = self._trace
         trace.gre_protocol = gre.p
         trace.gre_key = getattr(gre, "key", None)
