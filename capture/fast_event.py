@@ -23,23 +23,30 @@ log = logging.getLogger(__name__)
 ADDRESS_CACHE_LIMIT: Final = 65_536
 """Distinct addresses kept as text; the cache is emptied when it grows past this."""
 
-_address_text: dict[int | bytes, str] = {}
+
+class _AddressTexts(dict[int | bytes, str]):
+    """Address key -> text. A miss formats the address, emptying the cache first when full;
+    a hit is a plain dict subscript, the cheapest lookup there is."""
+
+    def __missing__(self, key: int | bytes) -> str:
+        if len(self) >= ADDRESS_CACHE_LIMIT:
+            self.clear()
+        if isinstance(key, int):
+            text = socket.inet_ntop(socket.AF_INET, key.to_bytes(4, "big"))
+        else:
+            text = socket.inet_ntop(socket.AF_INET if len(key) == 4 else socket.AF_INET6, key)
+        self[key] = text
+        return text
+
+
+_address_texts: Final = _AddressTexts()
 
 
 def address_text(key: int | bytes) -> str:
     """Text of an address: an IPv4 address as a 32-bit int, or raw IPv4/IPv6 bytes. Cached,
     since the same few thousand hosts recur; ints avoid slicing the frame for IPv4.
     """
-    text = _address_text.get(key)
-    if text is None:
-        if len(_address_text) >= ADDRESS_CACHE_LIMIT:
-            _address_text.clear()
-        if isinstance(key, int):
-            text = socket.inet_ntop(socket.AF_INET, key.to_bytes(4, "big"))
-        else:
-            text = socket.inet_ntop(socket.AF_INET if len(key) == 4 else socket.AF_INET6, key)
-        _address_text[key] = text
-    return text
+    return _address_texts[key]
 
 
 MirrorRef = str | int | bytes
@@ -80,7 +87,7 @@ def _layout_twin() -> type[Any] | None:
 
 
 _TWIN: Final = _layout_twin()
-_get_text: Final = _address_text.get
+_new: Final = object.__new__
 _SYN: Final = Kind.SYN
 _SYN_ACK: Final = Kind.SYN_ACK
 
@@ -98,18 +105,18 @@ def _syn_event_via_twin(  # noqa: PLR0917  # the model's field order
     session: int | None,
     mirror: MirrorRef,
 ) -> ConnectionEvent:
-    event = object.__new__(_TWIN)  # type: ignore[arg-type]  # checked at import
+    event = _new(_TWIN)  # type: ignore[arg-type]  # checked at import
     event.ts = ts
-    event.src = _get_text(src) or address_text(src)
+    event.src = _address_texts[src]
     event.sport = sport
-    event.dst = _get_text(dst) or address_text(dst)
+    event.dst = _address_texts[dst]
     event.dport = dport
     event.kind = _SYN_ACK if tcp_flags & 0x10 else _SYN
     event.vlan = vlan
     event.erspan_version = erspan_version
     event.erspan_vlan = erspan_vlan
     event.session = session
-    event.mirror = mirror if mirror.__class__ is str else _get_text(mirror) or address_text(mirror)  # type: ignore[arg-type]
+    event.mirror = mirror if mirror.__class__ is str else _address_texts[mirror]  # type: ignore[index]
     event.__class__ = ConnectionEvent
     return event  # type: ignore[no-any-return]  # it is a ConnectionEvent now
 

@@ -12,49 +12,33 @@ on purpose (every call costs), hence the complexity waivers.
 
 from __future__ import annotations
 
-import struct
 from typing import Final
 
 from capture.fast_event import MirrorRef, syn_event
+from capture.fast_fields import (
+    BAD_IP_VERSION,
+    BAD_LENGTH,
+    ETHERTYPE,
+    INNER_NOT_IP,
+    IP_FRAGMENT,
+    IPV4_FIELDS,
+    IPV4_TCP,
+    IPV6_TCP,
+    NOT_SYN,
+    NOT_TCP,
+    TCP_FIELDS,
+    TRUNCATED,
+    TWO_ADDRESSES_V4,
+    TWO_SHORTS,
+    UNSUPPORTED_VLAN_STACK,
+    UNSUPPORTED_VXLAN_PROTOCOL,
+    VXLAN_TRUNCATED,
+    Mirrored,
+)
+from capture.fast_ipv6 import ipv6_payload
 from capture.protocol_numbers import VLAN_TPIDS
-from capture.skips import SkipReason
-from models.connection import ConnectionEvent
 
-TRUNCATED: Final = SkipReason.TRUNCATED.value
-BAD_LENGTH: Final = SkipReason.BAD_LENGTH.value
-BAD_IP_VERSION: Final = SkipReason.BAD_IP_VERSION.value
-IP_FRAGMENT: Final = SkipReason.IP_FRAGMENT.value
-INNER_NOT_IP: Final = SkipReason.INNER_NOT_IP.value
-UNSUPPORTED_VLAN_STACK: Final = SkipReason.UNSUPPORTED_VLAN_STACK.value
-NOT_TCP: Final = SkipReason.NOT_TCP.value
-NOT_SYN: Final = SkipReason.NOT_SYN.value
-VXLAN_TRUNCATED: Final = SkipReason.VXLAN_TRUNCATED.value
-UNSUPPORTED_VXLAN_PROTOCOL: Final = SkipReason.UNSUPPORTED_VXLAN_PROTOCOL.value
-
-TWO_SHORTS: Final = struct.Struct("!HH").unpack_from
-"""GRE flags/protocol, a VLAN tag (TCI, next type), ERSPAN words, UDP ports."""
-ETHERTYPE: Final = struct.Struct("!12xH").unpack_from
-"""The type field of an Ethernet header."""
-IPV4_FIELDS: Final = struct.Struct("!BxHxxHxB").unpack_from
-"""Version/IHL, total length, flags/fragment offset, protocol."""
-IPV6_FIELDS: Final = struct.Struct("!BxxxHB").unpack_from
-"""Version nibble byte, payload length, next header."""
-TWO_ADDRESSES_V4: Final = struct.Struct("!II").unpack_from
-"""IPv4 source and destination as ints: cache keys that need no slice."""
-_TCP_FIELDS: Final = struct.Struct("!HH8xBB").unpack_from
-"""Source port, destination port, data offset byte, flags byte."""
-_ETH_IPV4_TCP: Final = struct.Struct("!12xHBxHxxHxB2xIIHH8xBB").unpack_from
-"""Untagged Ethernet, IPv4 and TCP in one read: type, IPv4 fields, addresses, TCP fields."""
-_IPV4_TCP: Final = struct.Struct("!BxHxxHxB2xIIHH8xBB").unpack_from
-"""IPv4 without options and TCP in one read."""
-_IPV6_TCP: Final = struct.Struct("!BxxxHBx16s16sHH8xBB").unpack_from
-"""IPv6 without extension headers and TCP in one read."""
 _TPIDS: Final = VLAN_TPIDS
-_IPV6_EXTENSIONS: Final = frozenset({0, 43, 44, 51, 60})
-"""Hop-by-hop, routing, fragment, AH, destination options (ESP ends the walk)."""
-
-Mirrored = ConnectionEvent | str
-"""An event, or the string value of a SkipReason."""
 
 
 def mirrored_frame(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: calls cost
@@ -72,28 +56,9 @@ def mirrored_frame(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
 ) -> Mirrored:
     """Decode a mirrored packet at ``off``: Ethernet when ``ethertype`` is 0, else IP of it."""
     if ethertype == 0:
-        if end - off >= 54:
-            (ethertype, first, total, fragment, proto, src, dst, sport, dport, data_off, flags) = (
-                _ETH_IPV4_TCP(buf, off)
-            )
-            if (
-                ethertype == 0x0800
-                and first == 0x45
-                and proto == 6
-                and not fragment & 0x3FFF
-                and data_off >= 0x50
-                and (total >= 40 or not total)
-            ):
-                if not flags & 0x02:
-                    return NOT_SYN
-                return syn_event(
-                    ts, src, sport, dst, dport, flags, vlan, erspan_version, erspan_vlan, session,
-                    mirror,
-                )  # fmt: skip
-        elif end - off < 14:
+        if end - off < 14:
             return TRUNCATED
-        else:
-            (ethertype,) = ETHERTYPE(buf, off)
+        (ethertype,) = ETHERTYPE(buf, off)
         off += 14
         if ethertype in _TPIDS:
             if end - off < 4:
@@ -110,7 +75,7 @@ def mirrored_frame(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
             vlan = tci & 0x0FFF
     if ethertype == 0x0800:
         if end - off >= 40:
-            first, total, fragment, proto, src, dst, sport, dport, data_off, flags = _IPV4_TCP(
+            first, total, fragment, proto, src, dst, sport, dport, data_off, flags = IPV4_TCP(
                 buf, off
             )
             if (
@@ -128,9 +93,7 @@ def mirrored_frame(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
                 )  # fmt: skip
     elif ethertype == 0x86DD:
         if end - off >= 60:
-            first, payload_len, next_header, src6, dst6, sport, dport, data_off, flags = _IPV6_TCP(
-                buf, off
-            )
+            first, payload_len, next_header, sport, dport, data_off, flags = IPV6_TCP(buf, off)
             if (
                 first >> 4 == 6
                 and next_header == 6
@@ -140,8 +103,8 @@ def mirrored_frame(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
                 if not flags & 0x02:
                     return NOT_SYN
                 return syn_event(
-                    ts, src6, sport, dst6, dport, flags, vlan, erspan_version, erspan_vlan,
-                    session, mirror,
+                    ts, buf[off + 8 : off + 24], sport, buf[off + 24 : off + 40], dport, flags,
+                    vlan, erspan_version, erspan_vlan, session, mirror,
                 )  # fmt: skip
     else:
         return INNER_NOT_IP
@@ -192,7 +155,7 @@ def _any_ip(  # noqa: PLR0911, PLR0912, PLR0917
     if proto == 6:
         if end - l4 < 20:
             return TRUNCATED
-        sport, dport, data_off, flags = _TCP_FIELDS(buf, l4)
+        sport, dport, data_off, flags = TCP_FIELDS(buf, l4)
         if data_off < 0x50:
             return BAD_LENGTH
         if not flags & 0x02:
@@ -209,42 +172,6 @@ def _any_ip(  # noqa: PLR0911, PLR0912, PLR0917
     if proto == 17 and not inside_vxlan:
         return _vxlan(buf, l4, end, ts, vlan, erspan_version, erspan_vlan, session, mirror)
     return NOT_TCP
-
-
-def ipv6_payload(buf: bytes, off: int, end: int) -> tuple[int, int, int] | str:  # noqa: PLR0911, PLR0912
-    """(next protocol, payload start, payload end) of the IPv6 packet at ``off``."""
-    if end - off < 40:
-        return TRUNCATED
-    first, payload_len, proto = IPV6_FIELDS(buf, off)
-    if first >> 4 != 6:
-        return BAD_IP_VERSION
-    start = off + 40
-    stop = start + payload_len if payload_len else end
-    if stop > end:  # noqa: PLR1730  # cheaper than min()
-        stop = end
-    fragmented = False
-    while proto in _IPV6_EXTENSIONS:
-        if stop - start < 2:
-            return TRUNCATED
-        if proto == 44:
-            length = 8
-        elif proto == 51:  # AH counts 4-byte words beyond the first two; 12 bytes are fixed
-            length = (buf[start + 1] + 2) * 4
-            if stop - start < 12:
-                return TRUNCATED
-        else:
-            length = (buf[start + 1] + 1) * 8
-        if stop - start < length:
-            return TRUNCATED
-        if proto == 44 and TWO_SHORTS(buf, start)[1] & 0xFFF9:  # fragment offset or M flag
-            fragmented = True
-        proto = buf[start]
-        start += length
-    if proto == 50 and stop - start < 8:  # ESP: SPI and sequence number must be there
-        return TRUNCATED
-    if fragmented:
-        return IP_FRAGMENT
-    return proto, start, stop
 
 
 def _vxlan(  # noqa: PLR0917

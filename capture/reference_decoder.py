@@ -29,7 +29,8 @@ from collections.abc import Callable
 import dpkt
 
 from capture.frame_decoder import DecodeResult
-from capture.reference_layers import LayerTrace, ReferenceWalk, Skip
+from capture.reference_layers import ReferenceWalk
+from capture.reference_trace import LayerTrace, Skip
 from capture.skips import SkipCounter, SkipReason
 from models.connection import ConnectionEvent
 

@@ -1,14 +1,12 @@
 """One walk of the reference decoder through a frame, one method per layer, dpkt for each header.
 
 A layer that cannot go on raises ``Skip`` with its reason; the fields it read are kept in a
-``LayerTrace`` so tests can compare them with tshark's view of every packet, not only SYNs.
+``LayerTrace``. The IP layer lives in ``reference_ip``.
 """
 
 from __future__ import annotations
 
-import socket
 import struct
-from dataclasses import dataclass
 
 import dpkt
 import dpkt.gre
@@ -20,13 +18,10 @@ from capture.dpkt_headers import (
     ErspanTypeII,
     ErspanTypeIII,
     EthernetHeader,
-    IPv4Header,
-    IPv6Header,
     LinuxSll2Header,
     LinuxSllHeader,
     Vxlan,
 )
-from capture.frame_decoder import DecodeResult
 from capture.protocol_numbers import (
     ERSPAN_HEADER_VERSION_II,
     ERSPAN_HEADER_VERSION_III,
@@ -47,7 +42,6 @@ from capture.protocol_numbers import (
     GRE_PROTO_IPV6,
     GRE_PROTO_TRANSPARENT_ETHERNET,
     GRE_VERSION_MASK,
-    IP_PROTO_ESP,
     IP_PROTO_GRE,
     IP_PROTO_TCP,
     IP_PROTO_UDP,
@@ -64,46 +58,12 @@ from capture.protocol_numbers import (
     VXLAN_UDP_PORT,
     LinkType,
 )
+from capture.reference_ip import ip_payload
+from capture.reference_trace import LayerTrace, Skip, format_address
 from capture.skips import SkipReason
 from models.connection import ConnectionEvent, Kind
 
 _ERSPAN_TYPE_OF_HEADER_VERSION = {ERSPAN_HEADER_VERSION_II: 2, ERSPAN_HEADER_VERSION_III: 3}
-
-
-class Skip(Exception):  # noqa: N818  # a control-flow signal, not an error
-    """Raised by a layer that ends the walk without an event."""
-
-    def __init__(self, reason: SkipReason) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-
-
-@dataclass
-class LayerTrace:
-    """Header fields met on the way in; where a field occurs twice, the innermost wins."""
-
-    mirror: str | None = None
-    gre_protocol: int | None = None
-    gre_key: int | None = None
-    gre_sequence: int | None = None
-    erspan_version: int | None = None
-    """1, 2 or 3 (Type I, II, III)."""
-    session: int | None = None
-    erspan_vlan: int | None = None
-    erspan_frame_type: int | None = None
-    vlan: int | None = None
-    """Innermost 802.1Q id inside the mirror."""
-    ip_src: str | None = None
-    ip_dst: str | None = None
-    ip_proto: int | None = None
-    tcp_header: bytes | None = None
-    """The innermost TCP header's first 20 bytes (tests use it to find and flip flags)."""
-    result: DecodeResult = SkipReason.MALFORMED
-
-
-def format_address(raw: bytes) -> str:
-    """Dotted quad or compressed IPv6 text of raw address bytes."""
-    return socket.inet_ntop(socket.AF_INET if len(raw) == 4 else socket.AF_INET6, raw)
 
 
 class ReferenceWalk:
@@ -117,7 +77,7 @@ class ReferenceWalk:
     def frame(self, frame: bytes, linktype: int) -> ConnectionEvent:
         """From the capture's link layer to the event."""
         version, packet = self._link(frame, linktype & LINKTYPE_MASK)
-        proto, payload, src = self._ip(packet, version)
+        proto, payload, src = ip_payload(packet, version, self._trace)
         if proto != IP_PROTO_GRE:
             raise Skip(SkipReason.NOT_GRE)
         self._trace.mirror = format_address(src)
@@ -202,51 +162,6 @@ class ReferenceWalk:
             self._trace.vlan = tags[-1].id
         return _ip_version_of(next_type, not_ip), eth.data
 
-    def _ip(self, packet: bytes, version: int) -> tuple[int, bytes, bytes]:
-        """Protocol, payload and raw source address of an IP packet that is no fragment."""
-        return self._ipv4(packet) if version == 4 else self._ipv6(packet)
-
-    def _ipv4(self, packet: bytes) -> tuple[int, bytes, bytes]:
-        if len(packet) < 20:
-            raise Skip(SkipReason.TRUNCATED)
-        if packet[0] >> 4 != 4:
-            raise Skip(SkipReason.BAD_IP_VERSION)
-        ip = IPv4Header(packet)  # dpkt refuses IHL < 5 itself
-        header_len = ip.hl * 4
-        if len(packet) < header_len:
-            raise Skip(SkipReason.TRUNCATED)
-        if ip.len and ip.len < header_len:
-            raise Skip(SkipReason.BAD_LENGTH)
-        self._saw_ip(ip.src, ip.dst, ip.p)
-        if ip.mf or ip.offset:
-            raise Skip(SkipReason.IP_FRAGMENT)
-        return ip.p, ip.data, ip.src
-
-    def _ipv6(self, packet: bytes) -> tuple[int, bytes, bytes]:
-        if len(packet) < 40:
-            raise Skip(SkipReason.TRUNCATED)
-        if packet[0] >> 4 != 6:
-            raise Skip(SkipReason.BAD_IP_VERSION)
-        ip6 = IPv6Header(packet)
-        extensions = ip6.all_extension_headers
-        available = len(packet) - 40 if not ip6.plen else min(ip6.plen, len(packet) - 40)
-        if sum(ext.length for ext in extensions) > available:
-            raise Skip(SkipReason.TRUNCATED)
-        proto = ip6.nxt
-        fragmented = False
-        for ext in extensions:
-            proto = getattr(ext, "nxt", IP_PROTO_ESP)
-            if isinstance(ext, dpkt.ip6.IP6FragmentHeader) and (ext.frag_off or ext.m_flag):
-                fragmented = True
-        self._saw_ip(ip6.src, ip6.dst, proto)
-        if fragmented:
-            raise Skip(SkipReason.IP_FRAGMENT)
-        return proto, ip6.data, ip6.src
-
-    def _saw_ip(self, src: bytes, dst: bytes, proto: int) -> None:
-        trace = self._trace
-        trace.ip_src, trace.ip_dst, trace.ip_proto = format_address(src), format_address(dst), proto
-
     def _erspan(self, payload: bytes) -> ConnectionEvent:
         if not payload:
             raise Skip(SkipReason.TRUNCATED)
@@ -274,7 +189,7 @@ class ReferenceWalk:
         return self._inner_ip(packet, version)
 
     def _inner_ip(self, packet: bytes, version: int) -> ConnectionEvent:
-        proto, payload, _ = self._ip(packet, version)
+        proto, payload, _ = ip_payload(packet, version, self._trace)
         if proto == IP_PROTO_TCP:
             return self._tcp(payload)
         if proto == IP_PROTO_UDP and not self._inside_vxlan:

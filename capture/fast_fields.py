@@ -1,0 +1,57 @@
+"""Header layouts and skip-reason strings shared by the fast decoder's modules.
+
+The fast path reads each header with one precompiled ``struct`` call and reports a skip as
+the reason's plain string (a dict key and a return value that costs nothing to make).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Final
+
+from capture.skips import SkipReason
+from models.connection import ConnectionEvent
+
+Mirrored = ConnectionEvent | str
+"""What every fast decoding function returns: an event, or the string value of a SkipReason."""
+
+TRUNCATED: Final = SkipReason.TRUNCATED.value
+BAD_LENGTH: Final = SkipReason.BAD_LENGTH.value
+BAD_IP_VERSION: Final = SkipReason.BAD_IP_VERSION.value
+UNSUPPORTED_LINKTYPE: Final = SkipReason.UNSUPPORTED_LINKTYPE.value
+NOT_IP: Final = SkipReason.NOT_IP.value
+IP_FRAGMENT: Final = SkipReason.IP_FRAGMENT.value
+NOT_GRE: Final = SkipReason.NOT_GRE.value
+UNSUPPORTED_GRE_VERSION: Final = SkipReason.UNSUPPORTED_GRE_VERSION.value
+UNSUPPORTED_GRE_ROUTING: Final = SkipReason.UNSUPPORTED_GRE_ROUTING.value
+UNKNOWN_GRE_PROTOCOL: Final = SkipReason.UNKNOWN_GRE_PROTOCOL.value
+UNSUPPORTED_ERSPAN_VERSION: Final = SkipReason.UNSUPPORTED_ERSPAN_VERSION.value
+UNSUPPORTED_ERSPAN_FRAME_TYPE: Final = SkipReason.UNSUPPORTED_ERSPAN_FRAME_TYPE.value
+INNER_NOT_IP: Final = SkipReason.INNER_NOT_IP.value
+UNSUPPORTED_VLAN_STACK: Final = SkipReason.UNSUPPORTED_VLAN_STACK.value
+NOT_TCP: Final = SkipReason.NOT_TCP.value
+VXLAN_TRUNCATED: Final = SkipReason.VXLAN_TRUNCATED.value
+UNSUPPORTED_VXLAN_PROTOCOL: Final = SkipReason.UNSUPPORTED_VXLAN_PROTOCOL.value
+NOT_SYN: Final = SkipReason.NOT_SYN.value
+
+TWO_SHORTS: Final = struct.Struct("!HH").unpack_from
+"""GRE flags/protocol, a VLAN tag (TCI, next type), ERSPAN words, UDP ports."""
+ETHERTYPE: Final = struct.Struct("!12xH").unpack_from
+"""The type field of an Ethernet header."""
+IPV4_FIELDS: Final = struct.Struct("!BxHxxHxB").unpack_from
+"""Version/IHL, total length, flags/fragment offset, protocol."""
+IPV6_FIELDS: Final = struct.Struct("!BxxxHB").unpack_from
+"""Version nibble byte, payload length, next header."""
+TWO_ADDRESSES_V4: Final = struct.Struct("!II").unpack_from
+"""IPv4 source and destination as ints: address cache keys that need no slice."""
+TCP_FIELDS: Final = struct.Struct("!HH8xBB").unpack_from
+"""Source port, destination port, data offset byte, flags byte."""
+IPV4_TCP: Final = struct.Struct("!BxHxxHxB2xIIHH8xBB").unpack_from
+"""IPv4 without options and TCP in one read."""
+IPV6_TCP: Final = struct.Struct("!BxxxHB33xHH8xBB").unpack_from
+"""IPv6 without extension headers and TCP in one read (addresses are sliced only for SYNs)."""
+ETH_IPV4_GRE: Final = struct.Struct("!12xHBxHxxHxB2xI4xHH").unpack_from
+"""Ethernet type; IPv4 version/IHL, total length, fragment field, protocol, source; GRE base."""
+ERSPAN_II_IPV4_TCP: Final = struct.Struct("!HH4x12xHBxHxxHxB2xIIHH8xBB").unpack_from
+"""From an ERSPAN II header: its first two words, then Ethernet type, IPv4 version/IHL, total
+length, fragment field, protocol, addresses, TCP ports, data offset and flags."""
