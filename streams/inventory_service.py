@@ -18,6 +18,7 @@ from config.settings import Settings
 from models.errors import MeeseeksError
 from models.inventory import Inventory
 from models.inventory_record import decode_record
+from streams.inventory_topic import topic_partitions
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +68,12 @@ class InventoryFeed:
 
     async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
         topic = self.settings.inventory_topic
-        partitions = await consumer.partitions_for_topic(topic) if topic else None
+        partitions = await topic_partitions(self.settings.kafka_bootstrap, topic)
         if not partitions:
             logger.info("inventory topic %s does not exist yet; using the file only", topic)
             consumer.subscribe([topic])
             return []
-        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        assigned = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
         return assigned

@@ -11,7 +11,7 @@ from typing import Any
 
 import faust
 from mode.types.signals import BaseSignalT
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 
 from config.settings import Settings
 from models.anomaly_params import AnomalyParams
@@ -33,6 +33,8 @@ from streams.records import (
 )
 
 logger = logging.getLogger(__name__)
+
+PROMETHEUS_TEXT = "text/plain; version=0.0.4"
 
 RAW: dict[str, Any] = {
     "key_type": bytes,
@@ -86,9 +88,8 @@ class Topology:
             settings.graph_changes_topic, partitions=partitions, internal=True, **RAW
         )
         self.anomalies = app.topic(settings.anomalies_topic, partitions=1, internal=True, **RAW)
-        self.edges = app.Table(
-            "edges", key_type=str, value_type=dict, partitions=partitions, value_serializer="json"
-        )
+        # Values are JSON (the app's default value serializer) of what EdgeStage stores.
+        self.edges = app.Table("edges", key_type=str, partitions=partitions)
 
     async def attribute(self, stream: Any) -> None:
         async for event in stream.events():
@@ -171,7 +172,8 @@ def register_topology(
     app.on_partitions_revoked.connect(forget_on_revoke)
 
     async def metrics_view(web: Any, request: Any) -> Any:
-        return web.bytes(topology.metrics_page(), content_type=CONTENT_TYPE_LATEST)
+        # aiohttp refuses a charset inside content_type; the exposition format is utf-8 anyway.
+        return web.bytes(topology.metrics_page(), content_type=PROMETHEUS_TEXT)
 
     app.page("/metrics")(metrics_view)
     return topology

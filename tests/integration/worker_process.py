@@ -58,7 +58,15 @@ class WorkerProcess:
         async with aiohttp.ClientSession(timeout=limit) as session, session.get(url) as resp:
             return resp.status, await resp.json(content_type=None)
 
-    async def wait_until(self, path: str, predicate: Any, timeout: float = 90.0) -> Any:
+    async def get_text(self, path: str, timeout: float = 5.0) -> tuple[int, str]:
+        url = f"http://127.0.0.1:{self.web_port}{path}"
+        limit = aiohttp.ClientTimeout(total=timeout)
+        async with aiohttp.ClientSession(timeout=limit) as session, session.get(url) as resp:
+            return resp.status, await resp.text()
+
+    async def wait_until(
+        self, path: str, predicate: Any, timeout: float = 90.0, *, text: bool = False
+    ) -> Any:
         """Poll ``path`` until ``predicate(body)`` holds; fail with the worker's log otherwise."""
         deadline = time.monotonic() + timeout
         last: Any = None
@@ -67,7 +75,7 @@ class WorkerProcess:
             if self.process.poll() is not None:
                 raise AssertionError(f"worker exited early:\n{self.log_tail()}")
             with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError, ValueError):
-                status, body = await self.get_json(path)
+                status, body = await (self.get_text(path) if text else self.get_json(path))
                 last = (status, body)
                 if status == 200 and predicate(body):
                     return body
