@@ -1,0 +1,58 @@
+"""The graph feed's message handling: good messages applied, bad ones counted and skipped."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from config.settings import Settings
+from models.anomaly_tracker import TransitionKind
+from streams.graph_feed import GraphFeed
+from streams.records import encode_change
+from tests.unit.queries.conftest import anomaly, edge, estate
+
+SETTINGS = Settings()
+CHANGES, ANOMALIES = SETTINGS.graph_changes_topic, SETTINGS.anomalies_topic
+
+
+def test_changes_and_anomaly_events_reach_the_view() -> None:
+    feed = GraphFeed(SETTINGS)
+
+    for change in estate():
+        assert feed.handle(CHANGES, encode_change(change), "changes/0@1")
+    event = anomaly(TransitionKind.RAISED).to_dict()
+    assert feed.handle(ANOMALIES, json.dumps(event).encode(), "anomalies/0@1")
+
+    assert feed.view.summary()["edges"] == 7
+    assert feed.view.summary()["anomalies"] == 1
+    assert feed.status() == {"ready": False, "applied": len(estate()) + 1, "skipped": 0}
+
+
+@pytest.mark.parametrize(
+    ("topic", "value", "reason"),
+    [
+        (CHANGES, None, "tombstone"),
+        (CHANGES, b"\xff not json", "codec can't decode"),
+        (CHANGES, b"not json", "Expecting value"),
+        (CHANGES, b"[1, 2]", "must be a JSON object"),
+        (CHANGES, json.dumps({**edge("a", "b", 1).to_dict(), "v": 7}).encode(), "version 7"),
+        (CHANGES, json.dumps({**edge("a", "b", 1).to_dict(), "payload": {}}).encode(), "lacks"),
+        (ANOMALIES, b'{"v": 1, "transition": "exploded", "at": 1, "anomaly": {}}', "not an"),
+        (ANOMALIES, json.dumps(edge("a", "b", 1).to_dict()).encode(), "not an anomaly event"),
+        ("someone.elses.topic", b"{}", "does not read"),
+    ],
+)
+def test_a_bad_message_is_counted_logged_and_skipped(
+    topic: str, value: bytes | None, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed = GraphFeed(SETTINGS)
+    caplog.set_level(logging.WARNING, logger="streams.graph_feed")
+
+    assert not feed.handle(topic, value, f"{topic}/3@42")
+    assert feed.handle(CHANGES, encode_change(edge("a", "b", 1)), "next")
+
+    assert (feed.skipped, feed.applied) == (1, 1)
+    assert f"skipped {topic}/3@42" in caplog.text
+    assert reason in caplog.text
