@@ -73,6 +73,8 @@ class EdgeStage:
         self._due.clear()
         self._stream_start.clear()
         self._cache.clear()
+        # Anomalies of partitions now owned elsewhere are the new owner's to raise and resolve.
+        self.tracker = AnomalyTracker()
 
     def _ensure(self, partition: int, store: Store) -> None:
         if partition in self._due:

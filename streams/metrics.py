@@ -78,6 +78,8 @@ class StreamMetrics:
                 registry=registry,
             ),
         )
+        for topic in ("connections", "edge-deltas"):
+            metrics.bad_batches.labels(topic)
         for kind in AnomalyKind:
             for severity in Severity:
                 metrics.anomalies_active.labels(kind.value, severity.value).set(0)

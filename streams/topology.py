@@ -168,6 +168,8 @@ def register_topology(
         sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
     ) -> None:
         topology.edge_stage.forget_partitions()
+        topology.metrics.watermark.clear()
+        topology.metrics.set_active(topology.edge_stage.tracker.counts())
 
     app.on_partitions_revoked.connect(forget_on_revoke)
 
