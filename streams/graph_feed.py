@@ -2,9 +2,9 @@
 
 Every worker reads both topics whole, from the beginning and without a consumer group, so any
 worker can answer a query about the whole graph. Subscribing without a group gives exactly
-that (every partition, the earliest offset) and also picks the topics up when the worker
-creates them after this task has started. A message that cannot be read is counted, logged
-and skipped: one bad record must not stop the view.
+that (every partition, the earliest offset, and partitions added later); the feed waits for
+the topics first, since the worker creates them while this task starts. A message that
+cannot be read is counted, logged and skipped: one bad record must not stop the view.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 METADATA_REFRESH_MS = 10_000
 """How often the consumer looks for the topics (and new partitions) while following them."""
+TOPIC_POLL_SECONDS = 2.0
+"""How often a starting feed looks for topics that do not exist yet."""
 MAX_RECORDS = 2000
 """Messages applied per poll, so queries get the event loop between two polls."""
 
@@ -77,6 +79,7 @@ class GraphFeed:
         )
         await consumer.start()
         try:
+            await _wait_for_topics(consumer, topics)
             consumer.subscribe(list(topics))
             ends: dict[TopicPartition, int] | None = None
             while True:
@@ -95,6 +98,16 @@ class GraphFeed:
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()
+
+
+async def _wait_for_topics(consumer: AIOKafkaConsumer, topics: tuple[str, ...]) -> None:
+    """Return once the broker has every topic (the worker creates them as it starts)."""
+    while True:
+        missing = set(topics) - set(await consumer.topics())
+        if not missing:
+            return
+        logger.info("waiting for topics %s to be created", ", ".join(sorted(missing)))
+        await asyncio.sleep(TOPIC_POLL_SECONDS)
 
 
 async def _start_ends(

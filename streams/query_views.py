@@ -3,7 +3,8 @@
 Whole-graph questions are answered by whichever worker is asked, from its ``GraphView``. The
 detail of one edge lives in the edge table, on the worker that owns the edge's server; that
 view is routed there by the server name. Every parameter is checked before anything else
-happens: a malformed request gets a 400 with a JSON message, an unknown name a 404.
+happens: a malformed request gets a 400 with a JSON message, an unknown name a 404, and a
+request that cannot reach the owner a 503 that says to retry.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from models.errors import EdgeRecordError, MeeseeksError
 from models.query_input import BadQueryError, NotFoundError, check_flag, check_name, check_port
 from models.topology import EdgeKey
 from streams.graph_feed import GraphFeed
+from streams.owner_routing import OwnerRouter, OwnerUnknownError
 
 if TYPE_CHECKING:
     from streams.topology import Topology
@@ -33,9 +35,15 @@ Answer = Callable[[Mapping[str, str], Mapping[str, str]], dict[str, Any]]
 
 
 def register_queries(
-    app: faust.App, topology: Topology, feed: GraphFeed | None = None
+    app: faust.App,
+    topology: Topology,
+    feed: GraphFeed | None = None,
+    router: OwnerRouter | None = None,
 ) -> GraphFeed:
-    """Add the /topology/ views to ``app``; without ``feed``, start one as an app task."""
+    """Add the /topology/ views to ``app``; without ``feed``, start one as an app task.
+
+    ``router`` finds the worker that owns a server's edges (tests pass their own).
+    """
     if feed is None:
         feed = GraphFeed(topology.settings)
         app.task(feed.follow)
@@ -62,7 +70,7 @@ def register_queries(
     }
     for path, answer in pages.items():
         _add_page(app, feed, path, answer)
-    _add_edge_detail(app, topology, feed)
+    _add_edge_detail(app, topology, feed, router)
     return feed
 
 
@@ -90,32 +98,27 @@ def _add_page(app: faust.App, feed: GraphFeed, path: str, answer: Answer) -> Non
     app.page(path.rstrip("/"), name=f"{name}.noslash")(page)
 
 
-def _add_edge_detail(app: faust.App, topology: Topology, feed: GraphFeed) -> None:
-    """``/topology/edges/{server}/{client}/{port}/``, answered by the server's owner.
-
-    Routed with the delta topic rather than the table: the table's keys are JSON-serialized,
-    so Faust's table router would hash ``"server"`` with its quotes, while the edges live on
-    the partition of the raw server name, which is how the (raw-keyed) delta topic hashes.
-    """
+def _add_edge_detail(
+    app: faust.App, topology: Topology, feed: GraphFeed, router: OwnerRouter | None
+) -> None:
+    """``/topology/edges/{server}/{client}/{port}/``, answered by the server's owner."""
     params = topology.edge_stage.params
+    owners = router or OwnerRouter(
+        app, topology.deltas.get_topic_name(), topology.settings.topic_partitions
+    )
 
     def detail(server: str, client: str, port: str) -> dict[str, Any]:
         key = EdgeKey(check_name("client", client), check_name("server", server), check_port(port))
         value = topology.edges.get(key.encode())
-        if value is not None and not (isinstance(value, dict) and isinstance(value.get("s"), dict)):
-            raise EdgeRecordError(f"the table holds no edge state under {key.encode()!r:.300}")
         if value is None:
             raise NotFoundError(
                 f"no edge from {key.client!r} to {key.server!r} on port {key.port}; "
                 "list edges with /topology/?service=NAME"
             )
-        return edge_detail(EdgeState.from_dict(value["s"]), params)
-
-    async def owned(web: View, request: Request, *_: Any, **__: Any) -> Response:
-        match = request.match_info
-        return respond(web, feed, lambda: detail(match["server"], match["client"], match["port"]))
-
-    routed = app.topic_route(topic=topology.deltas, match_info="server")(owned)
+        if not (isinstance(value, dict) and isinstance(value.get("s"), dict)):
+            raise EdgeRecordError(f"the table holds no edge state under {key.encode()!r:.300}")
+        body = edge_detail(EdgeState.from_dict(value["s"]), params)
+        return {**body, "answered_by": str(app.conf.canonical_url)}
 
     class EdgeDetail(View):
         async def get(
@@ -125,13 +128,18 @@ def _add_edge_detail(app: faust.App, topology: Topology, feed: GraphFeed) -> Non
                 check_name("server", server)
                 check_name("client", client)
                 check_port(port)
+                owner = owners.owner_of(server)
             except BadQueryError as exc:
                 return self.json({"error": str(exc), "status": 400}, status=400)
+            except OwnerUnknownError as exc:
+                return self.json({"error": str(exc), "status": 503}, status=503)
+            if owners.answers_here(request, owner):
+                return respond(self, feed, lambda: detail(server, client, port))
             try:
-                return await routed(self, request)
+                return await owners.forward(self, request, owner)
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                owner = f"the worker that owns {server!r} did not answer ({exc!r:.120})"
-                return self.json({"error": f"{owner}; retry", "status": 503}, status=503)
+                reason = f"the worker at {owner} that owns {server!r} did not answer ({exc!r:.120})"
+                return self.json({"error": f"{reason}; retry", "status": 503}, status=503)
 
     path = "/topology/edges/{server}/{client}/{port}/"
     app.page(path, name="meeseeks.topology.edges")(EdgeDetail)

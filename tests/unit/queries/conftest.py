@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import faust
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from faust.exceptions import SameNode
+from yarl import URL
 
 from config.settings import Settings
 from models.anomaly_event import AnomalyEvent
@@ -21,6 +22,7 @@ from models.edge_params import EdgeParams
 from models.graph_change import ChangeType, EntityKind, GraphChange, node_payload
 from models.topology import EdgeKey
 from streams.graph_feed import GraphFeed
+from streams.owner_routing import OwnerRouter
 from streams.query_views import register_queries
 
 T0 = 1_714_550_400.0
@@ -153,11 +155,27 @@ class FakeTopology:
     edge_stage: _Stage = field(default_factory=_Stage)
 
 
+class Owners(OwnerRouter):
+    """Routes every server to ``owner`` (this worker when None) and remembers who was asked."""
+
+    def __init__(self, app: faust.App) -> None:
+        super().__init__(app, "edge-deltas", 4)
+        self.owner: URL | None = None
+        self.asked: list[str] = []
+
+    def owner_of(self, server: str) -> URL:
+        self.asked.append(server)
+        return self.owner or URL(str(self.app.conf.canonical_url))
+
+
 @dataclass
 class Worker:
     client: TestClient
     topology: FakeTopology
-    routed: list[tuple[str, str]]
+    owners: Owners
+
+    def url(self) -> URL:
+        return URL(str(self.client.make_url(""))).with_path("")
 
 
 def stored_edge(edge: EdgeKey, windows: int) -> dict[str, Any]:
@@ -172,32 +190,25 @@ def stored_edge(edge: EdgeKey, windows: int) -> dict[str, Any]:
     return {"s": state.to_dict(), "a": {"0": 9}}
 
 
-@pytest.fixture
-async def worker() -> AsyncIterator[Worker]:
-    app = faust.App("query-views-test", store="memory://", autodiscover=False)
-    deltas = app.topic(
-        "edge-deltas",
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=4,
-        internal=True,
-    )
+@asynccontextmanager
+async def serving(name: str) -> AsyncIterator[Worker]:
+    """A Faust app with the query views (graph view: ``estate()``) behind a test web server."""
+    app = faust.App(name, store="memory://", autodiscover=False)
+    deltas = app.topic("edge-deltas", partitions=4, internal=True)
     topology = FakeTopology(Settings(), deltas)
     feed = GraphFeed(topology.settings)
     feed.view.apply_all(estate())
-    register_queries(app, topology, feed)  # type: ignore[arg-type]
-    routed: list[tuple[str, str]] = []
-
-    async def this_worker_owns_it(topic: Any, key: str, web: Any, request: Any) -> Any:
-        routed.append((topic.get_topic_name(), key))
-        raise SameNode()
-
-    app.router.route_topic_req = this_worker_owns_it  # type: ignore[method-assign]
+    owners = Owners(app)
+    register_queries(app, topology, feed, owners)  # type: ignore[arg-type]
     client = TestClient(TestServer(app.web.web_app))
     await client.start_server()
     try:
-        yield Worker(client, topology, routed)
+        yield Worker(client, topology, owners)
     finally:
         await client.close()
+
+
+@pytest.fixture
+async def worker() -> AsyncIterator[Worker]:
+    async with serving("query-views-test") as started:
+        yield started

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aiokafka.partitioner import DefaultPartitioner
 
 from models.topology import EdgeKey
-from streams.partitioning import partition_of
-from tests.unit.queries.conftest import T0, Worker, stored_edge
+from tests.unit.queries.conftest import T0, Worker, serving, stored_edge
 
 
 async def get(worker: Worker, path: str) -> tuple[int, Any]:
@@ -67,17 +65,28 @@ async def test_one_edge_is_answered_from_the_table_of_its_servers_owner(worker: 
         "answer_ratio": 0.75,
     }
     assert body["client_instance_ids"] == ["i-1", "i-2"]
-    assert worker.routed == [("edge-deltas", "api")]
+    assert worker.owners.asked == ["api"]
 
 
-async def test_the_route_key_lands_on_the_partition_that_holds_the_servers_edges(
+async def test_a_worker_that_does_not_own_the_server_forwards_to_the_owner(
     worker: Worker,
 ) -> None:
-    partitioner = DefaultPartitioner()
-    for server in ("web", "api", "db", "unattributed:10.9.9.9", "cluster:redis:cache"):
-        key, _ = worker.topology.deltas.prepare_key(server, None)
-        routed = partitioner(key, [0, 1, 2, 3], [0, 1, 2, 3])
-        assert routed == partition_of(server, 4)
+    edge = EdgeKey("web", "api", 8080)
+    async with serving("query-views-owner") as owner:
+        owner.topology.edges[edge.encode()] = stored_edge(edge, 2)
+        worker.owners.owner = owner.url()
+
+        status, body = await get(worker, "/topology/edges/api/web/8080/")
+        assert (status, body["attempts"]) == (200, 8)
+        status, body = await get(worker, "/topology/edges/api/web/81/")
+        assert status == 404
+        assert "port 81" in body["error"]
+        # The owner answered both itself (the forwarded request is marked) and asked no one.
+        assert owner.owners.asked == ["api", "api"]
+    # The owner is gone: a 503 that says to retry, not a 500.
+    status, body = await get(worker, "/topology/edges/api/web/8080/")
+    assert (status, body["status"]) == (503, 503)
+    assert "did not answer" in body["error"]
 
 
 @pytest.mark.parametrize(
