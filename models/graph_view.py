@@ -1,24 +1,17 @@
-"""The current service graph, folded from graph changes and anomaly events, and its queries.
+"""Queries over the current service graph: JSON-able answers with checked, bounded parameters.
 
-Every worker (and ``meeseeks analyze``) keeps one, so any of them can answer a query about the
-whole graph. Applying is idempotent and tolerant of order: an edge or cluster keeps the change
-with the latest event time (a replayed older change is ignored, the same change twice is a
-no-op), and node payloads merge, newer facts over older ones. Queries are pure and return
-JSON-able dicts, with every parameter checked and every list bounded by ``limit``.
+Every worker (and ``meeseeks analyze``) keeps one view, so any of them can answer a question
+about the whole graph. Queries are pure: they read the state, check every parameter (names,
+hop counts, directions, limits) and cut every list at ``limit``, saying when they did.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from models.anomaly_event import AnomalyEvent
 from models.anomaly_record import AnomalyKind
-from models.anomaly_tracker import TransitionKind
-from models.errors import GraphChangeError
-from models.graph_change import ChangeType, EntityKind, GraphChange, node_payload
-from models.graph_clustered import cluster_record, clustered_edges, membership_of
+from models.graph_clustered import clustered_edges, membership_of
 from models.graph_neighbours import dependency_graph, neighbourhood
 from models.graph_rows import (
     anomaly_rows,
@@ -28,6 +21,7 @@ from models.graph_rows import (
     truncated,
     unattributed_rows,
 )
+from models.graph_state import EDGE_STATUSES, GraphState
 from models.query_input import (
     DEFAULT_LIMIT,
     BadQueryError,
@@ -46,119 +40,9 @@ from models.query_input import (
 )
 from models.topology import EdgeKey
 
-EDGE_STATUSES = ("active", "stale")
 
-
-@dataclass
-class _Node:
-    payload: dict[str, Any]
-    at: float
-    first_at: float
-
-
-class GraphView:
-    """Nodes, edges, clusters and raised anomalies as the changes so far describe them."""
-
-    def __init__(self) -> None:
-        self._nodes: dict[str, _Node] = {}
-        self._edges: dict[str, dict[str, Any]] = {}
-        self._clusters: dict[str, dict[str, Any]] = {}
-        self._anomalies: dict[str, dict[str, Any]] = {}
-        self._anomaly_at: dict[str, float] = {}
-        self.last_at: float | None = None
-        """Event time of the newest change or anomaly event applied."""
-
-    # -- applying ----------------------------------------------------------------------------
-    def apply(self, change: GraphChange) -> None:
-        """Fold one graph change in; a malformed payload raises ``GraphChangeError``."""
-        if change.kind is EntityKind.EDGE:
-            self._apply_edge(change)
-        elif change.kind is EntityKind.CLUSTER:
-            self._apply_cluster(change)
-        else:
-            self._merge_node(change.key, change.payload, change.at)
-        self.last_at = change.at if self.last_at is None else max(self.last_at, change.at)
-
-    def apply_all(self, changes: Iterable[GraphChange]) -> None:
-        for change in changes:
-            self.apply(change)
-
-    def apply_anomaly(self, event: AnomalyEvent) -> None:
-        """Raise, update or resolve one anomaly; an event older than the last one is ignored."""
-        key = event.anomaly.dedup_key
-        if event.at < self._anomaly_at.get(key, float("-inf")):
-            return
-        self._anomaly_at[key] = event.at
-        if event.transition is TransitionKind.RESOLVED:
-            self._anomalies.pop(key, None)
-        else:
-            previous = self._anomalies.get(key)
-            raised_at = previous["raised_at"] if previous is not None else event.at
-            self._anomalies[key] = {
-                **event.anomaly.to_dict(),
-                "dedup_key": key,
-                "raised_at": raised_at,
-                "at": event.at,
-            }
-        self.last_at = event.at if self.last_at is None else max(self.last_at, event.at)
-
-    def _merge_node(self, name: str, payload: Mapping[str, Any], at: float) -> None:
-        node = self._nodes.get(name)
-        if node is None:
-            self._nodes[name] = _Node(dict(payload), at, at)
-            return
-        if at >= node.at:
-            node.payload.update(payload)
-            node.at = at
-        else:
-            for field, value in payload.items():
-                node.payload.setdefault(field, value)
-        node.first_at = min(node.first_at, at)
-
-    def _apply_edge(self, change: GraphChange) -> None:
-        try:
-            edge = EdgeKey.decode(change.key)
-        except ValueError as exc:
-            raise GraphChangeError(f"edge change key {change.key!r:.200} is no edge") from exc
-        current = self._edges.get(change.key)
-        if current is not None and change.at < current["at"]:
-            return
-        row = dict(change.payload)
-        row.update(client=edge.client, server=edge.server, port=edge.port)
-        row.update(change=change.change.value, at=change.at)
-        for field in ("status", "first_seen", "last_seen", "attempts", "answered"):
-            if field not in row:
-                raise GraphChangeError(f"edge change of {change.key!r:.200} lacks {field!r}")
-        self._edges[change.key] = row
-        for name in {edge.client, edge.server}:
-            if name not in self._nodes:
-                self._merge_node(name, node_payload(name), change.at)
-
-    def _apply_cluster(self, change: GraphChange) -> None:
-        current = self._clusters.get(change.key)
-        if current is not None and change.at < current["at"]:
-            return
-        record = cluster_record(change.payload)
-        stale = change.change is ChangeType.STALE
-        record.update(
-            status="stale" if stale else "active",
-            change=change.change.value,
-            at=change.at,
-            first_at=change.at if current is None else min(current["first_at"], change.at),
-        )
-        self._clusters[change.key] = record
-        self._merge_node(change.key, node_payload(change.key), change.at)
-
-    # -- queries -----------------------------------------------------------------------------
-    def summary(self) -> dict[str, Any]:
-        """Counts, for health pages and the head of every answer."""
-        return {
-            "nodes": len(self._nodes),
-            "edges": len(self._edges),
-            "clusters": len(self._clusters),
-            "anomalies": len(self._anomalies),
-            "last_at": self.last_at,
-        }
+class GraphView(GraphState):
+    """The graph state with the queries the API and the CLI ask of it."""
 
     def topology(
         self,

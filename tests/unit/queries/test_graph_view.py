@@ -313,6 +313,27 @@ def test_hostile_parameters_are_refused_with_a_reason(
     [
         GraphChange(EntityKind.EDGE, ChangeType.UPDATED, "no-separators", T0, {"status": "x"}),
         GraphChange(EntityKind.EDGE, ChangeType.UPDATED, "a|b|80", T0, {"client": "a"}),
+        GraphChange(
+            EntityKind.EDGE,
+            ChangeType.UPDATED,
+            "a|b|80",
+            T0,
+            {**edge("a", "b", 80).payload, "attempts": "many"},
+        ),
+        GraphChange(
+            EntityKind.EDGE,
+            ChangeType.UPDATED,
+            "a|b|80",
+            T0,
+            {**edge("a", "b", 80).payload, "last_window": {"start": 0}},
+        ),
+        GraphChange(
+            EntityKind.EDGE,
+            ChangeType.UPDATED,
+            "a|b|80",
+            T0,
+            {**edge("a", "b", 80).payload, "rate": True},
+        ),
         GraphChange(EntityKind.CLUSTER, ChangeType.APPEARED, "cluster:x", T0, {"members": []}),
         GraphChange(EntityKind.CLUSTER, ChangeType.APPEARED, "cluster:x", T0, {"engine": "redis"}),
         GraphChange(
