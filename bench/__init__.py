@@ -1,0 +1,1 @@
+"""Benchmarks of the hot paths; run from the repository root (not shipped in the package)."""
