@@ -9,7 +9,7 @@ engine's catalogue ports, which is what the stream can know without the inventor
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeGuard
 
 from models.cluster_view import ClusterMembership, is_internal_edge, rewrite_edge
@@ -82,26 +82,29 @@ def membership_of(records: Mapping[str, Mapping[str, Any]]) -> ClusterMembership
     )
 
 
-def clustered_edges(
-    rows: Iterable[Mapping[str, Any]], membership: ClusterMembership
-) -> tuple[list[dict[str, Any]], int]:
-    """Edge rows as the cluster view sees them, merged per rewritten key, and how many edges
+def clustered_groups(
+    edges: Mapping[str, EdgeKey], membership: ClusterMembership
+) -> tuple[dict[EdgeKey, list[str]], int]:
+    """Encoded edge keys grouped by the edge the cluster view makes of them, and how many
     were peer traffic inside a cluster (left out)."""
-    groups: defaultdict[EdgeKey, list[Mapping[str, Any]]] = defaultdict(list)
+    groups: defaultdict[EdgeKey, list[str]] = defaultdict(list)
     internal = 0
-    for row in rows:
-        key = rewrite_edge(EdgeKey(row["client"], row["server"], row["port"]), membership)
+    for encoded, edge in edges.items():
+        key = rewrite_edge(edge, membership)
         if is_internal_edge(key):
             internal += 1
         else:
-            groups[key].append(row)
-    return [merged_row(key, found) for key, found in groups.items()], internal
+            groups[key].append(encoded)
+    return dict(groups), internal
 
 
-def merged_row(key: EdgeKey, rows: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """One edge standing for ``rows``: totals summed, the newest window of each combined."""
+def merged_row(key: EdgeKey, rows: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """One edge standing for ``rows``: totals summed, the newest window of each combined.
+
+    An edge the cluster view leaves alone is returned as it is (callers copy what they keep).
+    """
     if len(rows) == 1 and rows[0]["client"] == key.client and rows[0]["server"] == key.server:
-        return dict(rows[0])
+        return rows[0]
     windows = [row["last_window"] for row in rows if row.get("last_window")]
     newest = max((window["start"] for window in windows), default=None)
     last = [window for window in windows if window["start"] == newest]

@@ -41,11 +41,14 @@ class GraphState:
     def __init__(self) -> None:
         self._nodes: dict[str, _Node] = {}
         self._edges: dict[str, dict[str, Any]] = {}
+        self._edge_keys: dict[str, EdgeKey] = {}
         self._clusters: dict[str, dict[str, Any]] = {}
         self._anomalies: dict[str, dict[str, Any]] = {}
         self._anomaly_at: dict[str, float] = {}
         self.last_at: float | None = None
         """Event time of the newest change or anomaly event applied."""
+        self.shape = 0
+        """Bumped whenever an edge appears or a cluster changes: what cached layouts follow."""
 
     # -- applying ----------------------------------------------------------------------------
     def apply(self, change: GraphChange) -> None:
@@ -108,6 +111,9 @@ class GraphState:
         problem = edge_row_problem(row)
         if problem is not None:
             raise GraphChangeError(f"edge change of {change.key!r:.200}: {problem}")
+        if current is None:
+            self.shape += 1
+            self._edge_keys[change.key] = edge
         self._edges[change.key] = row
         for name in {edge.client, edge.server}:
             if name not in self._nodes:
@@ -126,6 +132,7 @@ class GraphState:
             first_at=change.at if current is None else min(current["first_at"], change.at),
         )
         self._clusters[change.key] = record
+        self.shape += 1
         self._merge_node(change.key, node_payload(change.key), change.at)
 
     def summary(self) -> dict[str, Any]:

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import networkx as nx
+
 from models.anomaly_record import AnomalyKind
-from models.graph_clustered import clustered_edges, membership_of
-from models.graph_neighbours import dependency_graph, neighbourhood
+from models.graph_clustered import merged_row
+from models.graph_layout import Layout, build_layout
+from models.graph_neighbours import Neighbourhood, dependency_graph, neighbourhood
 from models.graph_rows import (
     anomaly_rows,
     cluster_rows,
-    edge_sort_key,
     node_row,
     truncated,
     unattributed_rows,
@@ -44,6 +46,12 @@ from models.topology import EdgeKey
 class GraphView(GraphState):
     """The graph state with the queries the API and the CLI ask of it."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._layouts: dict[bool, Layout] = {}
+        self._graphs: dict[bool, nx.DiGraph[str]] = {}
+        self._layouts_shape = -1
+
     def topology(
         self,
         service: str | None = None,
@@ -59,41 +67,41 @@ class GraphView(GraphState):
         wanted_kind = check_kind(kind)
         wanted_status = check_choice("status", status, EDGE_STATUSES)
         cap = check_limit(limit)
-        nodes, edges, internal = self._graph(clustered)
+        layout = self._layout(clustered)
+        filtered = service is not None or zone is not None or wanted_kind is not None
+        decided: dict[str, bool] = {}
 
         def matches(name: str) -> bool:
-            zone_of = nodes[name].get("zone") if name in nodes else None
-            return (
-                (service is None or name == service)
-                and (zone is None or zone_of == zone)
-                and (wanted_kind is None or node_kind(name) is wanted_kind)
-            )
+            found = decided.get(name)
+            if found is None:
+                found = decided[name] = (
+                    (service is None or name == service)
+                    and (zone is None or self._zone(name) == zone)
+                    and (wanted_kind is None or node_kind(name) is wanted_kind)
+                )
+            return found
 
-        filtered = service is not None or zone is not None or wanted_kind is not None
-        chosen = [
-            row
-            for row in edges
-            if (wanted_status is None or row["status"] == wanted_status)
-            and (not filtered or matches(row["client"]) or matches(row["server"]))
-        ]
+        keys: list[EdgeKey] = list(layout.order)
+        if filtered:
+            keys = [key for key in keys if matches(key.client) or matches(key.server)]
+        if wanted_status is not None:
+            keys = [key for key in keys if self._status(layout, key) == wanted_status]
         if filtered or wanted_status is not None:
-            names = {n for row in chosen for n in (row["client"], row["server"])}
+            names = {name for key in keys for name in (key.client, key.server)}
             if filtered:
-                names.update(name for name in nodes if matches(name))
+                names.update(name for name in layout.nodes if matches(name))
         else:
-            names = set(nodes)
-        listed = [nodes[name] for name in sorted(names) if name in nodes]
-        node_list, nodes_cut = truncated(listed, cap)
-        edge_list, edges_cut = truncated(sorted(chosen, key=edge_sort_key), cap)
+            names = set(layout.nodes)
+        listed = sorted(names)
         return {
             "clustered": clustered,
-            "nodes": node_list,
-            "edges": edge_list,
+            "nodes": [self._node_row(name) for name in listed[:cap]],
+            "edges": [dict(self._row(layout, key)) for key in keys[:cap]],
             "total_nodes": len(listed),
-            "total_edges": len(chosen),
-            "internal_edges": internal,
+            "total_edges": len(keys),
+            "internal_edges": layout.internal,
             "limit": cap,
-            "truncated": nodes_cut or edges_cut,
+            "truncated": len(listed) > cap or len(keys) > cap,
         }
 
     def neighbours(
@@ -108,27 +116,30 @@ class GraphView(GraphState):
         """Nodes within ``hops`` of ``node`` downstream (dependencies), upstream, or both."""
         node = check_name("node", node)
         way, depth, cap = check_direction(direction), check_hops(hops), check_limit(limit)
-        nodes, edges, _ = self._graph(clustered)
-        if node not in nodes:
+        layout = self._layout(clustered)
+        if node not in layout.nodes:
             raise NotFoundError(f"node {node!r} is not in the graph; list nodes with /topology/")
-        graph = dependency_graph((row["client"], row["server"]) for row in edges)
-        graph.add_node(node)
-        found = neighbourhood(graph, node, way, depth)
-        walked = sorted(
-            (row for row in edges if (row["client"], row["server"]) in found.links),
-            key=edge_sort_key,
-        )
-        down, down_cut = truncated(_reached(found.downstream, nodes), cap)
-        up, up_cut = truncated(_reached(found.upstream, nodes), cap)
-        edge_list, edges_cut = truncated(walked, cap)
+        graph = self._graphs.get(clustered)
+        if graph is None:
+            graph = self._graphs[clustered] = dependency_graph(layout.pairs)
+        if node in graph:
+            found = neighbourhood(graph, node, way, depth)
+        else:  # a node without edges
+            found = Neighbourhood({}, {}, frozenset())
+        walked = sorted(key for pair in found.links for key in layout.pairs.get(pair, ()))
+        rows = [self._row(layout, key) for key in walked]
+        down, down_cut = truncated(self._reached(found.downstream), cap)
+        up, up_cut = truncated(self._reached(found.upstream), cap)
+        edge_list, edges_cut = truncated(rows, cap)
         return {
-            "node": nodes[node],
+            "node": self._node_row(node),
             "direction": way.value,
             "hops": depth,
             "clustered": clustered,
             "downstream": down,
             "upstream": up,
-            "edges": edge_list,
+            "edges": [dict(row) for row in edge_list],
+            "total_edges": len(rows),
             "limit": cap,
             "truncated": down_cut or up_cut or edges_cut,
         }
@@ -136,9 +147,14 @@ class GraphView(GraphState):
     def clusters(self, limit: int | str | None = DEFAULT_LIMIT) -> dict[str, Any]:
         """Recognised clusters with their members, ports and the clients that call them."""
         cap = check_limit(limit)
-        membership = membership_of(self._clusters)
-        rewritten, _ = clustered_edges(self._edges.values(), membership)
-        rows, cut = truncated(cluster_rows(self._clusters, rewritten), cap)
+        layout = self._layout(clustered=True)
+        into = [
+            self._row(layout, key)
+            for (_, server), keys in layout.pairs.items()
+            if server in self._clusters
+            for key in keys
+        ]
+        rows, cut = truncated(cluster_rows(self._clusters, into), cap)
         return {"clusters": rows, "total": len(self._clusters), "limit": cap, "truncated": cut}
 
     def anomalies(
@@ -166,34 +182,48 @@ class GraphView(GraphState):
             raise NotFoundError(f"no edge from {key.client!r} to {key.server!r} on port {key.port}")
         return dict(row)
 
-    def _graph(
-        self, clustered: bool
-    ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], int]:
-        """(node rows by name, edge rows, internal edges left out), raw or clustered.
+    # -- helpers -----------------------------------------------------------------------------
+    def _layout(self, clustered: bool) -> Layout:
+        if self._layouts_shape != self.shape:
+            self._layouts.clear()
+            self._graphs.clear()
+            self._layouts_shape = self.shape
+        layout = self._layouts.get(clustered)
+        if layout is None:
+            nodes = self._nodes.keys() | self._clusters.keys()
+            layout = build_layout(self._edge_keys, nodes, self._clusters, clustered=clustered)
+            self._layouts[clustered] = layout
+        return layout
 
-        The clustered graph drops members whose every edge went to their cluster node.
-        """
-        nodes = {name: node_row(name, n.payload, n.first_at) for name, n in self._nodes.items()}
-        for name, record in self._clusters.items():
-            payload = self._nodes[name].payload if name in self._nodes else {}
-            facts = {field: record[field] for field in ("engine", "members", "status")}
-            nodes[name] = node_row(name, {**payload, **facts}, record["first_at"])
-        if not clustered:
-            return nodes, [dict(row) for row in self._edges.values()], 0
-        membership = membership_of(self._clusters)
-        edges, internal = clustered_edges(self._edges.values(), membership)
-        ends = {name for row in edges for name in (row["client"], row["server"])}
-        kept = {
-            name: row
-            for name, row in nodes.items()
-            if name in ends or name not in membership.member_of
-        }
-        return kept, edges, internal
+    def _row(self, layout: Layout, key: EdgeKey) -> Mapping[str, Any]:
+        """The current payload of one edge of the layout (merged for a cluster edge)."""
+        encoded = layout.groups[key]
+        if len(encoded) == 1 and not layout.clustered:
+            return self._edges[encoded[0]]
+        return merged_row(key, [self._edges[one] for one in encoded])
 
+    def _status(self, layout: Layout, key: EdgeKey) -> str:
+        """Active when any stored edge behind ``key`` is."""
+        statuses = {self._edges[encoded]["status"] for encoded in layout.groups[key]}
+        return "active" if "active" in statuses else "stale"
 
-def _reached(distances: Mapping[str, int], nodes: Mapping[str, dict[str, Any]]) -> list[Any]:
-    ordered = sorted(distances.items(), key=lambda item: (item[1], item[0]))
-    return [{**nodes.get(name, {"name": name}), "distance": hops} for name, hops in ordered]
+    def _zone(self, name: str) -> Any:
+        node = self._nodes.get(name)
+        return None if node is None else node.payload.get("zone")
+
+    def _node_row(self, name: str) -> dict[str, Any]:
+        node = self._nodes.get(name)
+        payload: dict[str, Any] = dict(node.payload) if node is not None else {}
+        first = node.first_at if node is not None else self.last_at
+        record = self._clusters.get(name)
+        if record is not None:
+            payload.update((field, record[field]) for field in ("engine", "members", "status"))
+            first = record["first_at"]
+        return node_row(name, payload, first if first is not None else 0.0)
+
+    def _reached(self, distances: Mapping[str, int]) -> list[dict[str, Any]]:
+        ordered = sorted(distances.items(), key=lambda item: (item[1], item[0]))
+        return [{**self._node_row(name), "distance": hops} for name, hops in ordered]
 
 
 __all__ = ["EDGE_STATUSES", "BadQueryError", "GraphView", "NotFoundError"]

@@ -352,3 +352,19 @@ def test_malformed_changes_are_refused_and_leave_the_view_alone(change: GraphCha
     with pytest.raises(GraphChangeError):
         view.apply(change)
     assert view.topology() == before
+
+
+def test_answers_follow_changes_applied_after_an_earlier_query(view: GraphView) -> None:
+    before = view.topology(clustered=True)
+    assert view.neighbours("db", "up", 1)["upstream"][0]["name"] == "api"
+
+    view.apply(edge("web", "api", 8080, 500, at=T0 + 130))  # same shape, new numbers
+    view.apply(edge("web", "db", 5432, 3, at=T0 + 130))  # a new edge
+    view.apply(REDIS)  # a new cluster
+
+    assert view.edge("web", "api", 8080)["attempts"] == 500
+    after = view.topology(clustered=True)
+    assert after["total_edges"] == before["total_edges"] - 1  # two member edges became one
+    assert ("web", "db", 5432) in edge_keys(after)
+    assert [row["name"] for row in view.neighbours("db", "up", 1)["upstream"]] == ["api", "web"]
+    assert view.clusters()["clusters"][0]["attempts"] == 50
