@@ -15,11 +15,10 @@ from typing import Final
 
 from capture.fast_event import syn_event
 from capture.fast_fields import (
-    BAD_LENGTH,
-    ERSPAN_II_IPV4_TCP,
-    ETH_IPV4_GRE,
+    ETH_IPV4_TCP,
     NOT_SYN,
-    TRUNCATED,
+    OUTER_IPV4,
+    OUTER_IPV6,
     Mirrored,
 )
 from capture.fast_gre import gre_after_base, gre_result
@@ -76,49 +75,94 @@ class Decoder:
 
 
 def frame_result(buf: bytes, ts: float, linktype: int) -> Mirrored:  # noqa: PLR0911, PLR0912
-    """Decode a captured frame: link layer and outer IP here, then the GRE layers."""
-    if linktype == 1:
-        size = len(buf)
-        if size >= 38:  # the usual shape first: Ethernet, IPv4 without options, GRE
-            ethertype, first, total, fragment, proto, src, flags, gre_proto = ETH_IPV4_GRE(buf, 0)
-            if ethertype == 0x0800 and first == 0x45 and not fragment & 0x3FFF and proto == 47:
-                end = size
-                if total:
-                    if total < 20:
-                        return BAD_LENGTH
-                    if total < size - 14:
-                        end = 14 + total
-                        if end < 38:
-                            return TRUNCATED
-                if flags == 0x1000 and gre_proto == 0x88BE and end >= 104:
-                    # ERSPAN II mirroring an untagged IPv4 TCP segment, read in one go.
-                    (
-                        word0, word1, ethertype, first, total, fragment, proto, inner_src,
-                        inner_dst, sport, dport, data_off, tcp_flags,
-                    ) = ERSPAN_II_IPV4_TCP(buf, 42)  # fmt: skip
-                    if (
-                        word0 >> 12 == 1
-                        and ethertype == 0x0800
-                        and first == 0x45
-                        and proto == 6
-                        and not fragment & 0x3FFF
-                        and data_off >= 0x50
-                        and (total >= 40 or not total)
-                    ):
-                        if not tcp_flags & 0x02:
-                            return NOT_SYN
-                        return syn_event(
-                            ts, inner_src, sport, inner_dst, dport, tcp_flags, None, 2,
-                            word0 & 0x0FFF, word1 & 0x03FF, src,
-                        )  # fmt: skip
-                    if word0 >> 12 == 1:  # still Type II: go on from what was read
-                        if ethertype in _TPIDS or not ethertype:
-                            off, ethertype = 50, 0
-                        else:
-                            off = 64
-                        return mirrored_frame(
-                            buf, off, end, ethertype, ts, None, 2, word0 & 0x0FFF,
-                            word1 & 0x03FF, src, False,
-                        )  # fmt: skip
-                return gre_after_base(buf, 38, end, flags, gre_proto, ts, src)
-    return any_frame(buf, ts, linktype)
+    """Decode a captured frame; the usual shapes are read here in two ``struct`` calls.
+
+    Usual: Ethernet, IPv4 without options or IPv6 without extension headers, GRE with at most
+    a sequence number, ERSPAN I, II or III (Ethernet frame type), an untagged IPv4 TCP
+    segment. The first read takes the outer headers and every word an ERSPAN header could
+    start with; anything unusual, or any doubt, goes the general way, which decides alone.
+    """
+    size = len(buf)
+    if linktype != 1 or size < 74:
+        return any_frame(buf, ts, linktype)
+    if buf[12] == 0x08:
+        (
+            ethertype,
+            first,
+            total,
+            fragment,
+            proto,
+            mirror,
+            gre,
+            word_a,
+            word_b,
+            short_a,
+            short_b,
+        ) = OUTER_IPV4(buf, 0)
+        if ethertype != 0x0800 or first != 0x45 or fragment & 0x3FFF or proto != 47:
+            return any_frame(buf, ts, linktype)
+        base = 38
+        end = 14 + total
+        if not total or end > size:
+            end = size
+        elif end < 38:  # too short for GRE: the general path says why
+            return any_frame(buf, ts, linktype)
+    elif buf[12] == 0x86:
+        (ethertype, first, payload_len, proto, gre, word_a, word_b, short_a, short_b) = OUTER_IPV6(
+            buf, 0
+        )
+        if ethertype != 0x86DD or first >> 4 != 6 or proto != 47:
+            return any_frame(buf, ts, linktype)
+        base = 58
+        end = 54 + payload_len
+        if not payload_len or end > size:
+            end = size
+        elif end < 58:
+            return any_frame(buf, ts, linktype)
+        mirror = buf[22:38]
+    else:
+        return any_frame(buf, ts, linktype)
+    # ``word_a`` / ``short_a`` are read at the GRE payload, ``word_b`` / ``short_b`` 4 bytes on.
+    if gre == 0x1000_88BE:  # ERSPAN II: a sequence number, then the 8-byte header
+        word, start, erspan_type = word_b, base + 12, 2
+        usual = word >> 28 == 1
+    elif gre == 0x0000_22EB:  # ERSPAN III without sequence number: 12 or 20-byte header
+        word, erspan_type = word_a, 3
+        start = base + (20 if short_a & 1 else 12)
+        usual = word >> 28 == 2 and not short_a & 0x7C00
+    elif gre == 0x1000_22EB:  # ERSPAN III with a sequence number
+        word, erspan_type = word_b, 3
+        start = base + (24 if short_b & 1 else 16)
+        usual = word >> 28 == 2 and not short_b & 0x7C00
+    elif gre == 0x0000_88BE:  # ERSPAN I: no header
+        word, start, erspan_type, usual = -1, base, 1, True
+    else:
+        usual = False
+    if not usual or end - start < 14:
+        return gre_after_base(buf, base, end, gre >> 16, gre & 0xFFFF, ts, mirror)
+    if buf[start + 12] == 0x08 and end - start >= 54:  # an untagged IPv4 mirrored frame
+        (ethertype, first, total, fragment, proto, src, dst, sport, dport, data_off, tcp_flags) = (
+            ETH_IPV4_TCP(buf, start)
+        )
+        if (
+            ethertype == 0x0800
+            and first == 0x45
+            and proto == 6
+            and not fragment & 0x3FFF
+            and data_off >= 0x50
+            and (total >= 40 or not total)
+        ):
+            if not tcp_flags & 0x02:
+                return NOT_SYN
+            if word < 0:
+                return syn_event(ts, src, sport, dst, dport, tcp_flags, None, 1, None, None, mirror)
+            return syn_event(
+                ts, src, sport, dst, dport, tcp_flags, None, erspan_type, word >> 16 & 0x0FFF,
+                word & 0x03FF, mirror,
+            )  # fmt: skip
+    if word < 0:
+        return mirrored_frame(buf, start, end, 0, ts, None, 1, None, None, mirror, False)
+    return mirrored_frame(
+        buf, start, end, 0, ts, None, erspan_type, word >> 16 & 0x0FFF, word & 0x03FF, mirror,
+        False,
+    )  # fmt: skip

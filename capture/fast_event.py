@@ -24,29 +24,23 @@ ADDRESS_CACHE_LIMIT: Final = 65_536
 """Distinct addresses kept as text; the cache is emptied when it grows past this."""
 
 
-class _AddressTexts(dict[int | bytes, str]):
-    """Address key -> text. A miss formats the address, emptying the cache first when full;
-    a hit is a plain dict subscript, the cheapest lookup there is."""
-
-    def __missing__(self, key: int | bytes) -> str:
-        if len(self) >= ADDRESS_CACHE_LIMIT:
-            self.clear()
-        if isinstance(key, int):
-            text = socket.inet_ntop(socket.AF_INET, key.to_bytes(4, "big"))
-        else:
-            text = socket.inet_ntop(socket.AF_INET if len(key) == 4 else socket.AF_INET6, key)
-        self[key] = text
-        return text
-
-
-_address_texts: Final = _AddressTexts()
+_address_texts: Final[dict[int | bytes, str]] = {}
 
 
 def address_text(key: int | bytes) -> str:
     """Text of an address: an IPv4 address as a 32-bit int, or raw IPv4/IPv6 bytes. Cached,
     since the same few thousand hosts recur; ints avoid slicing the frame for IPv4.
     """
-    return _address_texts[key]
+    text = _address_texts.get(key)
+    if text is None:
+        if len(_address_texts) >= ADDRESS_CACHE_LIMIT:
+            _address_texts.clear()
+        if isinstance(key, int):
+            text = socket.inet_ntop(socket.AF_INET, key.to_bytes(4, "big"))
+        else:
+            text = socket.inet_ntop(socket.AF_INET if len(key) == 4 else socket.AF_INET6, key)
+        _address_texts[key] = text
+    return text
 
 
 MirrorRef = str | int | bytes
@@ -105,18 +99,25 @@ def _syn_event_via_twin(  # noqa: PLR0917  # the model's field order
     session: int | None,
     mirror: MirrorRef,
 ) -> ConnectionEvent:
+    texts = _address_texts
+    try:  # a plain dict subscript is the cheapest lookup; a miss is rare, so pay for it there
+        src_text, dst_text = texts[src], texts[dst]
+        mirror_text = mirror if type(mirror) is str else texts[mirror]  # type: ignore[index]
+    except KeyError:
+        src_text, dst_text = address_text(src), address_text(dst)
+        mirror_text = mirror if isinstance(mirror, str) else address_text(mirror)
     event = _new(_TWIN)  # type: ignore[arg-type]  # checked at import
     event.ts = ts
-    event.src = _address_texts[src]
+    event.src = src_text
     event.sport = sport
-    event.dst = _address_texts[dst]
+    event.dst = dst_text
     event.dport = dport
     event.kind = _SYN_ACK if tcp_flags & 0x10 else _SYN
     event.vlan = vlan
     event.erspan_version = erspan_version
     event.erspan_vlan = erspan_vlan
     event.session = session
-    event.mirror = mirror if mirror.__class__ is str else _address_texts[mirror]  # type: ignore[index]
+    event.mirror = mirror_text
     event.__class__ = ConnectionEvent
     return event  # type: ignore[no-any-return]  # it is a ConnectionEvent now
 

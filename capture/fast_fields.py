@@ -50,8 +50,14 @@ IPV4_TCP: Final = struct.Struct("!BxHxxHxB2xIIHH8xBB").unpack_from
 """IPv4 without options and TCP in one read."""
 IPV6_TCP: Final = struct.Struct("!BxxxHB33xHH8xBB").unpack_from
 """IPv6 without extension headers and TCP in one read (addresses are sliced only for SYNs)."""
-ETH_IPV4_GRE: Final = struct.Struct("!12xHBxHxxHxB2xI4xHH").unpack_from
-"""Ethernet type; IPv4 version/IHL, total length, fragment field, protocol, source; GRE base."""
-ERSPAN_II_IPV4_TCP: Final = struct.Struct("!HH4x12xHBxHxxHxB2xIIHH8xBB").unpack_from
-"""From an ERSPAN II header: its first two words, then Ethernet type, IPv4 version/IHL, total
-length, fragment field, protocol, addresses, TCP ports, data offset and flags."""
+VLAN_IPV4_TCP: Final = struct.Struct("!HHBxHxxHxB2xIIHH8xBB").unpack_from
+"""After an 802.1Q type field: TCI, next type, then IPv4 without options and TCP in one read."""
+ETH_IPV4_TCP: Final = struct.Struct("!12xHBxHxxHxB2xIIHH8xBB").unpack_from
+"""Ethernet type, then IPv4 without options and TCP in one read."""
+OUTER_IPV4: Final = struct.Struct("!12xHBxHxxHxB2xI4xIIIxxHxxH").unpack_from
+"""Ethernet type; IPv4 version/IHL, total length, fragment field, protocol, source as an int;
+GRE flags and protocol as one word; then, from the GRE payload on, the 32-bit words at 0 and 4
+and the 16-bit words at 10 and 14: wherever an ERSPAN header's fields can be."""
+OUTER_IPV6: Final = struct.Struct("!12xHBxxxHB33xIIIxxHxxH").unpack_from
+"""Ethernet type; IPv6 version byte, payload length and next header; then the same GRE and
+ERSPAN words as ``OUTER_IPV4``."""

@@ -32,6 +32,7 @@ from capture.fast_fields import (
     TWO_SHORTS,
     UNSUPPORTED_VLAN_STACK,
     UNSUPPORTED_VXLAN_PROTOCOL,
+    VLAN_IPV4_TCP,
     VXLAN_TRUNCATED,
     Mirrored,
 )
@@ -54,25 +55,44 @@ def mirrored_frame(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
     mirror: MirrorRef,
     inside_vxlan: bool,
 ) -> Mirrored:
-    """Decode a mirrored packet at ``off``: Ethernet when ``ethertype`` is 0, else IP of it."""
+    """Decode a mirrored packet: an Ethernet frame at ``off`` when ``ethertype`` is 0; else
+    ``off`` is just past an Ethernet type field (or a GRE or VXLAN-GPE protocol) of that value.
+    """
     if ethertype == 0:
         if end - off < 14:
             return TRUNCATED
         (ethertype,) = ETHERTYPE(buf, off)
         off += 14
-        if ethertype in _TPIDS:
+    if ethertype in _TPIDS:
+        if ethertype == 0x8100 and end - off >= 44:  # one customer tag, IPv4, TCP: one read
+            (tci, inner_type, first, total, fragment, proto, src, dst, sport, dport, data_off,
+             flags) = VLAN_IPV4_TCP(buf, off)  # fmt: skip
+            if (
+                inner_type == 0x0800
+                and first == 0x45
+                and proto == 6
+                and not fragment & 0x3FFF
+                and data_off >= 0x50
+                and (total >= 40 or not total)
+            ):
+                if not flags & 0x02:
+                    return NOT_SYN
+                return syn_event(
+                    ts, src, sport, dst, dport, flags, tci & 0x0FFF, erspan_version, erspan_vlan,
+                    session, mirror,
+                )  # fmt: skip
+        if end - off < 4:
+            return TRUNCATED
+        tci, ethertype = TWO_SHORTS(buf, off)
+        off += 4
+        if ethertype == 0x8100:
             if end - off < 4:
                 return TRUNCATED
             tci, ethertype = TWO_SHORTS(buf, off)
             off += 4
-            if ethertype == 0x8100:
-                if end - off < 4:
-                    return TRUNCATED
-                tci, ethertype = TWO_SHORTS(buf, off)
-                off += 4
-            if ethertype in _TPIDS:
-                return UNSUPPORTED_VLAN_STACK
-            vlan = tci & 0x0FFF
+        if ethertype in _TPIDS:
+            return UNSUPPORTED_VLAN_STACK
+        vlan = tci & 0x0FFF
     if ethertype == 0x0800:
         if end - off >= 40:
             first, total, fragment, proto, src, dst, sport, dport, data_off, flags = IPV4_TCP(
