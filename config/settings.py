@@ -177,6 +177,14 @@ class Settings(BaseSettings):
         ge=0,
         description="Event time after the stream's start before a new edge is an anomaly.",
     )
+    cluster_retention_seconds: float = Field(
+        900.0,
+        gt=0,
+        description="Event time of data-store traffic that cluster recognition looks back over.",
+    )
+    cluster_flush_seconds: float = Field(
+        2.0, gt=0, le=300, description="How often a worker sends its data-store traffic counts."
+    )
     # -- end streams --
 
     @field_validator("kafka_bootstrap")

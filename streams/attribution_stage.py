@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.address_traffic import AddressTraffic
 from models.attribution import attribute
 from models.connection import ConnectionEvent
 from models.edge_delta import EdgeDelta, Observation, combine
@@ -65,6 +66,8 @@ class AttributionStage:
     max_client_instances: int = 256
     watermarks: dict[int, float] = field(default_factory=dict)
     known_nodes: set[str] = field(default_factory=set)
+    address_traffic: AddressTraffic = field(default_factory=AddressTraffic)
+    """Data-store candidate traffic, drained by the cluster feed."""
 
     def process(
         self, events: list[ConnectionEvent], source: int, offset: int
@@ -79,6 +82,7 @@ class AttributionStage:
         watermark = self.watermarks.get(source, float("-inf"))
         for event in events:
             attributed = attribute(event, self.inventory)
+            self.address_traffic.add(event, attributed)
             client_instance = attributed.client.instance if attributed.client else None
             observations.append(
                 Observation(attributed.edge, event.ts, attributed.kind, client_instance)

@@ -78,7 +78,7 @@ class StreamMetrics:
                 registry=registry,
             ),
         )
-        for topic in ("connections", "edge-deltas"):
+        for topic in ("connections", "edge-deltas", "cluster-observations"):
             metrics.bad_batches.labels(topic)
         for kind in AnomalyKind:
             for severity in Severity:

@@ -6,6 +6,7 @@ moves their inputs and outputs between Kafka, the table and Prometheus.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -21,6 +22,7 @@ from models.errors import MeeseeksError
 from models.graph_change import GraphChange
 from models.inventory import Inventory
 from streams.attribution_stage import AttributionStage
+from streams.cluster_stage import ClusterStage, observations_from_dict, observations_to_dict
 from streams.edge_stage import EdgeStage, StageOutput
 from streams.inventory_service import InventoryFeed
 from streams.metrics import StreamMetrics
@@ -42,6 +44,10 @@ RAW: dict[str, Any] = {
     "key_serializer": "raw",
     "value_serializer": "raw",
 }
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def edge_params_from(settings: Settings) -> EdgeParams:
@@ -88,6 +94,14 @@ class Topology:
             settings.graph_changes_topic, partitions=partitions, internal=True, **RAW
         )
         self.anomalies = app.topic(settings.anomalies_topic, partitions=1, internal=True, **RAW)
+        # One partition: cluster recognition needs the whole estate's data-store traffic.
+        self.cluster_observations = app.topic(
+            f"{settings.app_id}.cluster-observations.v1", partitions=1, internal=True, **RAW
+        )
+        self.cluster_stage = ClusterStage(
+            interval_seconds=settings.window_seconds,
+            retention_seconds=settings.cluster_retention_seconds,
+        )
         # Values are JSON (the app's default value serializer) of what EdgeStage stores.
         self.edges = app.Table("edges", key_type=str, partitions=partitions)
 
@@ -131,6 +145,24 @@ class Topology:
             out = self.edge_stage.process(batch, message.partition, self.edges)
             await self.emit(out, message.partition)
 
+    async def flush_address_traffic(self) -> None:
+        """Send the data-store candidate traffic counted since the last flush."""
+        if not len(self.attribution.address_traffic) or not self.attribution.watermarks:
+            return
+        at = max(self.attribution.watermarks.values())
+        message = observations_to_dict(self.attribution.address_traffic.drain(), at)
+        await self.cluster_observations.send(value=_json_bytes(message))
+
+    async def recognise_clusters(self, stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                observations, at = observations_from_dict(json.loads(event.value))
+            except (ValueError, KeyError, TypeError) as exc:
+                self.metrics.bad_batches.labels("cluster-observations").inc()
+                logger.warning("skipped cluster observations @%d: %s", event.message.offset, exc)
+                continue
+            await self.publish(self.cluster_stage.add(observations, at))
+
     async def publish(self, changes: list[GraphChange]) -> None:
         for change in changes:
             await self.changes.send(key=change.key.encode(), value=encode_change(change))
@@ -163,6 +195,8 @@ def register_topology(
     app.task(topology.feed.follow)
     app.agent(topology.connections, name="meeseeks.attribute")(topology.attribute)
     app.agent(topology.deltas, name="meeseeks.aggregate")(topology.aggregate)
+    app.agent(topology.cluster_observations, name="meeseeks.clusters")(topology.recognise_clusters)
+    app.timer(settings.cluster_flush_seconds)(topology.flush_address_traffic)
 
     def forget_on_revoke(
         sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
