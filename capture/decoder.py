@@ -4,14 +4,12 @@ Same results as ``capture.reference_decoder`` (the differential tests hold it to
 fraction of the cost: integer offsets into the original ``bytes``, one precompiled ``struct``
 read per header (or per usual stack of headers), no per-layer objects, no exceptions, TCP
 flags checked before any address is formatted, address text cached. The usual frame
-(Ethernet, IPv4, GRE, ERSPAN II, untagged IPv4, TCP) is decoded right here; the other shapes
-go through ``fast_link``, ``fast_gre`` and ``fast_inner``. Hot functions are long and flat on
-purpose (every call costs tens of nanoseconds), hence the complexity waivers.
+(Ethernet, IPv4 or IPv6, GRE, ERSPAN I/II/III, untagged IPv4, TCP) is decoded right here; the
+other shapes go through ``fast_link``, ``fast_gre`` and ``fast_inner``. Hot functions are long
+and flat on purpose (every call costs tens of nanoseconds), hence the complexity waivers.
 """
 
 from __future__ import annotations
-
-from typing import Final
 
 from capture.fast_event import syn_event
 from capture.fast_fields import (
@@ -25,11 +23,8 @@ from capture.fast_gre import gre_after_base, gre_result
 from capture.fast_inner import mirrored_frame
 from capture.fast_link import any_frame
 from capture.frame_decoder import DecodeResult
-from capture.protocol_numbers import VLAN_TPIDS
 from capture.skips import SkipCounter, SkipReason
 from models.connection import ConnectionEvent
-
-_TPIDS: Final = VLAN_TPIDS
 
 
 class Decoder:

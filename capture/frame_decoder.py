@@ -20,10 +20,16 @@ class FrameDecoder(Protocol):
 
     skips: SkipCounter
     """Skipped packets per reason."""
-    packets: int
-    """Frames offered to ``decode_frame`` / ``decode_gre``."""
-    events: int
-    """Connection events returned."""
+
+    @property
+    def packets(self) -> int:
+        """Frames offered to ``decode_frame`` / ``decode_gre``."""
+        ...
+
+    @property
+    def events(self) -> int:
+        """Connection events returned."""
+        ...
 
     def decode_frame(self, frame: bytes, ts: float, linktype: int) -> ConnectionEvent | None:
         """Decode a captured frame of the given pcap link type; count a skip when no event."""

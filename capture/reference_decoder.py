@@ -4,12 +4,13 @@ It is the readable definition of what the fast decoder must return, and the orac
 differential tests compare it with. Rules it applies on top of dpkt (and the fast decoder
 repeats, in the same order):
 
-* link: Ethernet (up to two VLAN tags), Linux SLL/SLL2, raw IPv4/IPv6; pcap FCS bits are the
-  reader's business (see ``pcap_source``).
+* link: Ethernet (up to two VLAN tags), Linux SLL/SLL2, raw IPv4/IPv6; the FCS flag bits a
+  pcap header may add to the link type are ignored.
 * IP (outer and inner): version must match what announced it; IPv4 IHL >= 5 and total length
   >= IHL, payload trimmed to the total / payload length; IPv6 extension headers walked; any
   fragment (MF set or offset != 0) is skipped.
-* GRE: version 0 without routing; checksum, key and sequence fields honoured. 0x88BE without
+* GRE: version 0 without routing; checksum, key and sequence fields honoured, the PPTP
+  acknowledgment bit ignored (RFC 2784 reserves it in version 0). 0x88BE without
   sequence number is ERSPAN Type I (no header), with it the ERSPAN version field decides Type
   II or III, as for 0x22EB; Type III frames other than Ethernet are not parsed; 0x6558 is
   Ethernet, 0x0800 / 0x86DD are IP.
