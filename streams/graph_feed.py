@@ -2,9 +2,10 @@
 
 Every worker reads both topics whole, from the beginning and without a consumer group, so any
 worker can answer a query about the whole graph. Subscribing without a group gives exactly
-that (every partition, the earliest offset, and partitions added later); the feed waits for
-the topics first, since the worker creates them while this task starts. A message that
-cannot be read is counted, logged and skipped: one bad record must not stop the view.
+that (every partition, the earliest offset, and partitions added later). Each topic has its
+own consumer that waits for the topic to exist: the stream creates a topic when it first
+writes to it, and the anomalies topic may not exist for a long time. A message that cannot
+be read is counted, logged and skipped: one bad record must not stop the view.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from enum import Enum
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -43,10 +45,16 @@ class GraphFeed:
         """Set once both topics have been read up to their ends as they were at the start."""
         self.applied = 0
         self.skipped = 0
+        self._state: dict[str, _TopicState] = {}
 
     def status(self) -> dict[str, Any]:
         """How current the view is, for the head of every query answer."""
-        return {"ready": self.ready.is_set(), "applied": self.applied, "skipped": self.skipped}
+        return {
+            "ready": self.ready.is_set(),
+            "applied": self.applied,
+            "skipped": self.skipped,
+            "topics": {topic: state.value for topic, state in self._state.items()},
+        }
 
     def handle(self, topic: str, value: bytes | None, where: str) -> bool:
         """Apply one message of either topic; False (counted, logged) when it cannot be read."""
@@ -68,8 +76,17 @@ class GraphFeed:
         return True
 
     async def follow(self) -> None:
-        """Read both topics from the beginning, set ``ready`` once caught up, then keep up."""
+        """Follow both topics, each with its own consumer, until the worker stops."""
         topics = (self.settings.graph_changes_topic, self.settings.anomalies_topic)
+        self._state = dict.fromkeys(topics, _TopicState.UNKNOWN)
+        await asyncio.gather(*(self._follow_topic(topic) for topic in topics))
+
+    async def _follow_topic(self, topic: str) -> None:
+        """Wait for ``topic`` to exist, read it from the beginning, then keep up with it.
+
+        An absent topic does not hold ``ready`` back: the stream creates the anomalies topic
+        with its first anomaly, and a graph without changes yet is empty, not unknown.
+        """
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap,
             group_id=None,
@@ -79,8 +96,15 @@ class GraphFeed:
         )
         await consumer.start()
         try:
-            await _wait_for_topics(consumer, topics)
-            consumer.subscribe(list(topics))
+            if topic not in await consumer.topics():
+                logger.info("topic %s does not exist yet; following it once it does", topic)
+                self._settle(topic, _TopicState.ABSENT)
+                while True:  # poll the broker: no event tells this process of a new topic
+                    await asyncio.sleep(TOPIC_POLL_SECONDS)
+                    if topic in await consumer.topics():
+                        break
+            self._settle(topic, _TopicState.READING)
+            consumer.subscribe([topic])  # no group: every partition, from the earliest offset
             ends: dict[TopicPartition, int] | None = None
             while True:
                 batches = await consumer.getmany(timeout_ms=1000, max_records=MAX_RECORDS)
@@ -88,37 +112,30 @@ class GraphFeed:
                     for message in records:
                         where = f"{partition.topic}/{partition.partition}@{message.offset}"
                         self.handle(partition.topic, message.value, where)
-                if self.ready.is_set():
+                if self._state[topic] is _TopicState.CAUGHT_UP:
                     continue
-                if ends is None:
-                    ends = await _start_ends(consumer, topics)
+                assigned = consumer.assignment()
+                if ends is None and assigned:
+                    ends = await consumer.end_offsets(list(assigned))
                 if ends is not None and await _caught_up(consumer, ends):
-                    logger.info("graph view caught up: %s", self.view.summary())
-                    self.ready.set()
+                    self._settle(topic, _TopicState.CAUGHT_UP)
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()
 
-
-async def _wait_for_topics(consumer: AIOKafkaConsumer, topics: tuple[str, ...]) -> None:
-    """Return once the broker has every topic (the worker creates them as it starts)."""
-    while True:
-        missing = set(topics) - set(await consumer.topics())
-        if not missing:
-            return
-        logger.info("waiting for topics %s to be created", ", ".join(sorted(missing)))
-        await asyncio.sleep(TOPIC_POLL_SECONDS)
+    def _settle(self, topic: str, state: _TopicState) -> None:
+        self._state[topic] = state
+        settled = (_TopicState.ABSENT, _TopicState.CAUGHT_UP)
+        if not self.ready.is_set() and all(s in settled for s in self._state.values()):
+            logger.info("graph view caught up: %s", self.view.summary())
+            self.ready.set()
 
 
-async def _start_ends(
-    consumer: AIOKafkaConsumer, topics: tuple[str, ...]
-) -> dict[TopicPartition, int] | None:
-    """End offsets of every assigned partition, once both topics are assigned; else None."""
-    assigned = consumer.assignment()
-    if not all(any(tp.topic == topic for tp in assigned) for topic in topics):
-        return None
-    ends: dict[TopicPartition, int] = await consumer.end_offsets(list(assigned))
-    return ends
+class _TopicState(Enum):
+    UNKNOWN = "unknown"
+    ABSENT = "absent"
+    READING = "reading"
+    CAUGHT_UP = "caught up"
 
 
 async def _caught_up(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:

@@ -28,7 +28,8 @@ def test_changes_and_anomaly_events_reach_the_view() -> None:
 
     assert feed.view.summary()["edges"] == 7
     assert feed.view.summary()["anomalies"] == 1
-    assert feed.status() == {"ready": False, "applied": len(estate()) + 1, "skipped": 0}
+    status = feed.status()
+    assert (status["ready"], status["applied"], status["skipped"]) == (False, len(estate()) + 1, 0)
 
 
 @pytest.mark.parametrize(
@@ -57,3 +58,17 @@ def test_a_bad_message_is_counted_logged_and_skipped(
     assert (feed.skipped, feed.applied) == (1, 1)
     assert f"skipped {topic}/3@42" in caplog.text
     assert reason in caplog.text
+
+
+def test_ready_waits_for_every_topic_that_exists_and_for_no_absent_one() -> None:
+    from streams.graph_feed import _TopicState
+
+    feed = GraphFeed(SETTINGS)
+    feed._state = dict.fromkeys((CHANGES, ANOMALIES), _TopicState.UNKNOWN)
+
+    feed._settle(ANOMALIES, _TopicState.ABSENT)  # no anomaly raised yet: no topic
+    feed._settle(CHANGES, _TopicState.READING)
+    assert not feed.ready.is_set()
+    feed._settle(CHANGES, _TopicState.CAUGHT_UP)
+    assert feed.ready.is_set()
+    assert feed.status()["topics"] == {CHANGES: "caught up", ANOMALIES: "absent"}

@@ -24,7 +24,7 @@ async def test_the_topology_and_its_filters(worker: Worker) -> None:
         ("api", "unattributed:10.0.5.1"),
     ]
     assert body["truncated"] is True
-    assert body["feed"] == {"ready": False, "applied": 0, "skipped": 0}
+    assert body["feed"] == {"ready": False, "applied": 0, "skipped": 0, "topics": {}}
     status, plain = await get(worker, "/topology")
     assert (status, plain["total_edges"]) == (200, 7)
 
