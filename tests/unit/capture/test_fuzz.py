@@ -10,8 +10,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from capture_ground_truth import CAPTURES, frames
-
 from capture.decoder import Decoder
 from capture.erspan_encoder import erspan_packet, gre_frame, mirror_frame
 from capture.packet_builder import ethernet_frame, tcp_frame, tcp_packet, vxlan_packet
@@ -19,6 +17,7 @@ from capture.protocol_numbers import GRE_PROTO_IPV6, LinkType
 from capture.reference_decoder import ReferenceDecoder
 from capture.skips import SkipReason
 from models.connection import ConnectionEvent
+from tests.unit.capture.capture_ground_truth import CAPTURES, frames
 
 FAST_FRAMES = 1_000_000
 REFERENCE_FRAMES = 100_000

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import dpkt.pcapng as ng
 import pytest
-from capture_ground_truth import PCAP_DIR
 
 from capture.decoder import Decoder
 from capture.errors import CaptureError, NotACaptureError
@@ -23,6 +22,7 @@ from capture.pcap_writer import (
 )
 from capture.protocol_numbers import LinkType
 from capture.skips import SkipReason
+from tests.unit.capture.capture_ground_truth import PCAP_DIR
 
 STAMPS = [Decimal("1700000000.000001"), Decimal("1700000000.999999"), Decimal("1.5")]
 FRAMES = [b"\x01" * 60, b"\x02" * 1, b"\x03" * 1514]

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import dpkt
 import pytest
-from capture_ground_truth import (
+
+from capture.decoder import Decoder
+from capture.frame_decoder import FrameDecoder
+from capture.protocol_numbers import LinkType
+from capture.reference_decoder import ReferenceDecoder
+from capture.skips import SkipReason
+from models.connection import Kind
+from tests.unit.capture.capture_ground_truth import (
     CAPTURE_IDS,
     CAPTURES,
     PCAP_DIR,
@@ -16,13 +23,6 @@ from capture_ground_truth import (
     expected_events,
     frames,
 )
-
-from capture.decoder import Decoder
-from capture.frame_decoder import FrameDecoder
-from capture.protocol_numbers import LinkType
-from capture.reference_decoder import ReferenceDecoder
-from capture.skips import SkipReason
-from models.connection import Kind
 
 DECODERS = pytest.mark.parametrize(
     "make_decoder", [Decoder, ReferenceDecoder], ids=["fast", "reference"]
