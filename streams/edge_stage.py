@@ -104,7 +104,9 @@ class EdgeStage:
         # The batch's own deltas count against the clock as it stood before the batch: its
         # watermark is the newest of its events, which must not close their own windows.
         before = self.watermarks.watermark(partition)
-        applying_at = before if before is not None else float("-inf")
+        if before is None:  # the partition's first batch: nothing can have closed yet
+            before = min((d.first_ts for d in batch.deltas), default=batch.watermark)
+        applying_at = before
         source = str(batch.source)
         grouped: dict[str, list[EdgeDelta]] = {}
         for delta in batch.deltas:

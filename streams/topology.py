@@ -26,6 +26,7 @@ from streams.cluster_stage import ClusterStage, observations_from_dict, observat
 from streams.edge_stage import EdgeStage, StageOutput
 from streams.inventory_service import InventoryFeed
 from streams.metrics import StreamMetrics
+from streams.query_views import register_queries
 from streams.records import (
     anomaly_event,
     decode_delta_batch,
@@ -128,6 +129,13 @@ class Topology:
                 batch, message.partition, message.offset
             )
             for partition, delta_batch in per_partition.items():
+                logger.debug(
+                    "connections %d@%d: %d deltas to edge partition %d",
+                    message.partition,
+                    message.offset,
+                    len(delta_batch.deltas),
+                    partition,
+                )
                 await self.deltas.send(value=encode_delta_batch(delta_batch), partition=partition)
             await self.publish(new_nodes)
 
@@ -142,6 +150,14 @@ class Topology:
                     "skipped delta batch %d@%d: %s", message.partition, message.offset, exc
                 )
                 continue
+            logger.debug(
+                "edge partition %d@%d: %d deltas of connections %d@%d",
+                message.partition,
+                message.offset,
+                len(batch.deltas),
+                batch.source,
+                batch.offset,
+            )
             out = self.edge_stage.process(batch, message.partition, self.edges)
             await self.emit(out, message.partition)
 
@@ -212,4 +228,5 @@ def register_topology(
         return web.bytes(topology.metrics_page(), content_type=PROMETHEUS_TEXT)
 
     app.page("/metrics")(metrics_view)
+    register_queries(app, topology)
     return topology

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 
@@ -128,6 +129,7 @@ def test_windows_close_and_edges_go_stale_in_event_time(inventory: Inventory) ->
     assert state.status is EdgeStatus.STALE
     failing = stage.states([EdgeKey("web", "unattributed:10.9.9.9", 9999).encode()], store)[0]
     assert (failing.attempts, failing.answered) == (50, 0)
+    assert all(math.isfinite(c.at) for c in changes)  # consumers refuse infinite event times
     kinds = {(c.kind, c.change) for c in changes if c.key == "api|db|5432"}
     assert (EntityKind.EDGE, ChangeType.APPEARED) in kinds
     assert (EntityKind.EDGE, ChangeType.STALE) in kinds
