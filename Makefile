@@ -7,7 +7,8 @@ KAFKA_VERSION ?= 3.9.2
 export MEESEEKS_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
 .DEFAULT_GOAL := help
-.PHONY: help install kafka-jars kafka-up kafka-down test test-unit test-integration lint format run clean
+.PHONY: help install kafka-jars kafka-up kafka-down test test-unit test-integration lint format run clean \
+	bench-decode bench-accuracy sample
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -49,11 +50,17 @@ format: install ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-run: install kafka-jars ## start the local broker and a stream worker (Ctrl-C stops both)
-	@started=0; \
-	if ! $(BIN)/meeseeks kafka status >/dev/null 2>&1; then $(BIN)/meeseeks kafka up && started=1; fi; \
-	trap 'if [ $$started = 1 ]; then $(BIN)/meeseeks kafka down; fi' EXIT; \
-	$(BIN)/meeseeks worker
+run: install kafka-jars ## the whole pipeline on the sample estate: broker, processor, worker, topology (Ctrl-C stops)
+	$(BIN)/meeseeks demo
+
+bench-decode: install kafka-jars ## decoder vs dpkt vs tshark, decode-and-publish, memory (docs/performance.md)
+	$(BIN)/python -m bench.decode
+
+bench-accuracy: install ## edge and cluster precision/recall on a simulated estate (docs/performance.md)
+	$(BIN)/python -m bench.estate accuracy --dir bench/out/estate-300s-20m-seed1 --services 300 --minutes 20 --seed 1
+
+sample: install ## regenerate the bundled sample estate in config/sample
+	$(BIN)/python -m bench.estate generate --out config/sample --services 24 --minutes 10 --seed 1
 
 clean: ## remove state, caches and the virtual environment (keeps downloaded Kafka jars)
 	rm -rf .meeseeks .kafka/run .pytest_cache .mypy_cache .ruff_cache $(VENV)

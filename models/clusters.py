@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from itertools import combinations
 
@@ -55,7 +55,7 @@ def find_clusters(
     resolved = resolve_engines(index, params)
     graph = _peer_graph(index, resolved)
     clients = _client_nodes(index, resolved, frozenset(graph.nodes))
-    groups = _merge_similar(graph, clients, params)
+    groups = _merge_similar(graph, clients, params, index.node)
     ports: defaultdict[Member, set[int]] = defaultdict(set)
     for (address, port), resolution in resolved.items():
         ports[(resolution.engine, address)].add(port)
@@ -129,20 +129,36 @@ def _similar_pairs(
 
 
 def _merge_similar(
-    graph: nx.Graph[Member], clients: Mapping[Member, frozenset[str]], params: ClusterParams
+    graph: nx.Graph[Member],
+    clients: Mapping[Member, frozenset[str]],
+    params: ClusterParams,
+    node_of: Callable[[str], str],
 ) -> list[set[Member]]:
-    """Peer components, then similar servers merged in, never joining two peer components."""
+    """Peer components, then similar servers merged in, never joining two peer components.
+
+    Nor two servers the inventory names as different services: shared clients are a guess,
+    the inventory is a statement (a service's database and its archive share their clients).
+    """
     groups: UnionFind[Member] = UnionFind(graph.nodes)
     peered: dict[Member, bool] = {}
+    services: dict[Member, frozenset[str]] = {}
     for component in nx.connected_components(graph):
         groups.union(*component)
-        peered[groups[next(iter(component))]] = len(component) > 1
+        root = groups[next(iter(component))]
+        peered[root] = len(component) > 1
+        named = (node_of(address) for _, address in component)
+        services[root] = frozenset(n for n in named if not is_unattributed(n))
     for _, first, second in _similar_pairs(clients, params):
         first_root, second_root = groups[first], groups[second]
         if first_root == second_root or (peered[first_root] and peered[second_root]):
             continue
+        joined = services[first_root] | services[second_root]
+        if len(joined) > 1:
+            continue
         groups.union(first, second)
-        peered[groups[first]] = peered[first_root] or peered[second_root]
+        root = groups[first]
+        peered[root] = peered[first_root] or peered[second_root]
+        services[root] = joined
     return list(groups.to_sets())
 
 

@@ -24,7 +24,7 @@ def _registrars() -> list[Registrar]:
     # Imported here so that `meeseeks --help` stays fast.
     from capture import cli as capture_cli
     from config import cli as config_cli
-    from streams import analyze_cli, inventory_cli, topology_cli, worker_cli
+    from streams import analyze_cli, demo_cli, inventory_cli, topology_cli, worker_cli
 
     return [
         config_cli.register,
@@ -33,6 +33,7 @@ def _registrars() -> list[Registrar]:
         inventory_cli.register,
         topology_cli.register,
         analyze_cli.register,
+        demo_cli.register,
     ]
 
 

@@ -69,10 +69,7 @@ class ClusterStage:
         """Keep the observations; recompute when event time has crossed the next interval."""
         if observations:
             self._buckets.append((at, observations))
-        if self._next_run is None:
-            self._next_run = at + self.interval_seconds
-            return []
-        if at < self._next_run:
+        if self._next_run is not None and at < self._next_run:
             return []
         while self._buckets and self._buckets[0][0] < at - self.retention_seconds:
             self._buckets.popleft()

@@ -241,3 +241,16 @@ def test_consul_servers_cluster_without_swallowing_every_agent() -> None:
 
     assert consul.engine == "consul"
     assert consul.members == frozenset(servers)
+
+
+def test_servers_the_inventory_names_differently_are_not_merged_by_clients() -> None:
+    """A database and its archive share their clients but are two services, not a cluster."""
+    clients = app("catalog", "10.9.30") + app("monitoring", "10.9.31", 1)
+    traffic = served(["10.0.30.1"], 5432, clients, server_node="catalog-db")
+    traffic += served(["10.0.30.2"], 5432, clients, server_node="catalog-archive-db")
+
+    assert find_clusters(traffic) == []
+    # The same pair without names in the inventory is a pool recognised by its clients.
+    pool = served(["10.0.30.1", "10.0.30.2"], 5432, clients)
+    (cluster,) = find_clusters(pool)
+    assert cluster.members == frozenset({"10.0.30.1", "10.0.30.2"})
