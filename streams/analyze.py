@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +20,8 @@ from capture.decoder import Decoder
 from capture.pcap_source import PcapSource
 from models.anomaly_event import AnomalyEvent
 from models.anomaly_params import AnomalyParams
-from models.attribution import attribute
-from models.cluster_observations import AddressObservation
 from models.clusters import Cluster, find_clusters
-from models.connection import ConnectionEvent, Kind
+from models.connection import ConnectionEvent
 from models.edge_params import EdgeParams
 from models.graph_change import ChangeType, EntityKind, GraphChange
 from models.graph_view import GraphView
@@ -107,7 +105,8 @@ def analyze_events(
     flush = edge_params.window_start(last_ts) + edge_params.window_seconds
     flush += edge_params.grace_seconds
     _apply(view, stage.process(DeltaBatch(0, offset + 1, flush, ()), 0, store))
-    clusters = tuple(find_clusters(address_observations(events, inventory)))
+    # Stage one counted the data-store traffic of every event as it attributed them.
+    clusters = tuple(find_clusters(attribution.address_traffic.drain()))
     for cluster in clusters:
         view.apply(cluster_appeared(cluster, last_ts))
     return view, clusters
@@ -136,26 +135,6 @@ def _apply(view: GraphView, out: StageOutput) -> None:
     view.apply_all(out.changes)
     for transition in out.transitions:
         view.apply_anomaly(AnomalyEvent(transition.kind, transition.at, transition.anomaly))
-
-
-def address_observations(
-    events: Iterable[ConnectionEvent], inventory: Inventory
-) -> list[AddressObservation]:
-    """Attempts and answers per (client address, server address, port), for clustering."""
-    attempts: Counter[_ObservationKey] = Counter()
-    answered: Counter[_ObservationKey] = Counter()
-    for event in events:
-        found = attribute(event, inventory)
-        if event.kind is Kind.SYN:
-            client, server = event.src, event.dst
-        else:
-            client, server = event.dst, event.src
-        key = (client, found.edge.client, server, found.edge.server, found.edge.port)
-        (attempts if event.kind is Kind.SYN else answered)[key] += 1
-    return [
-        AddressObservation(*key, attempts=attempts[key], answered=answered[key])
-        for key in sorted(attempts.keys() | answered.keys())
-    ]
 
 
 def cluster_appeared(cluster: Cluster, at: float) -> GraphChange:
