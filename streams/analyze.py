@@ -34,8 +34,6 @@ logger = logging.getLogger(__name__)
 BATCH_EVENTS = 512
 """Events per simulated Kafka message: what a capture batch holds by default."""
 
-_ObservationKey = tuple[str, str, str, str, int]
-
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
