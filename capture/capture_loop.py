@@ -12,8 +12,11 @@ import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter, countOf
 from typing import Protocol
 
+from capture.frame_batch import FrameBatch
 from capture.metrics import CaptureMetrics
 from capture.packets import Captured, GrePayload, PacketSource
 from capture.skips import SkipCounter
@@ -21,6 +24,7 @@ from models.connection import ConnectionEvent, Kind
 
 DROP_POLL_SECONDS = 1.0
 """How often the kernel's drop counter is read (one getsockopt)."""
+_KIND = attrgetter("kind")
 
 
 class EventDecoder(Protocol):
@@ -99,17 +103,9 @@ class CaptureLoop:
         return counts
 
     def _accept(self, chunk: Sequence[Captured], source: PacketSource) -> None:
-        decode_frame, decode_gre = self._decoder.decode_frame, self._decoder.decode_gre
-        events: list[ConnectionEvent] = []
-        for item in chunk:
-            if isinstance(item, GrePayload):
-                event = decode_gre(item.payload, item.ts, item.mirror)
-            else:
-                event = decode_frame(item.frame, item.ts, item.linktype)
-            if event is not None:
-                events.append(event)
+        events = self._decode(chunk)
         self._sink.accept(events)
-        syn_ack = sum(1 for event in events if event.kind is Kind.SYN_ACK)
+        syn_ack = countOf(map(_KIND, events), Kind.SYN_ACK)
         totals = self.totals
         totals.packets += len(chunk)
         totals.events += len(events)
@@ -118,6 +114,23 @@ class CaptureLoop:
         self._metrics.packets.inc(len(chunk))
         self._metrics.count_events(len(events) - syn_ack, syn_ack)
         self._metrics.sync_skips(self._skip_counts(source))
+
+    def _decode(self, chunk: Sequence[Captured]) -> list[ConnectionEvent]:
+        """The chunk's events in order; a file's frames go through ``map``, a C loop."""
+        decode_frame = self._decoder.decode_frame
+        if type(chunk) is FrameBatch:
+            decoded = map(decode_frame, chunk.frames, chunk.stamps, repeat(chunk.linktype))
+            return list(filter(None, decoded))  # an event is always true, a skip is None
+        decode_gre = self._decoder.decode_gre
+        events: list[ConnectionEvent] = []
+        for item in chunk:
+            if isinstance(item, GrePayload):
+                event = decode_gre(item.payload, item.ts, item.mirror)
+            else:
+                event = decode_frame(item.frame, item.ts, item.linktype)
+            if event is not None:
+                events.append(event)
+        return events
 
     def _count_drops(self, source: PacketSource) -> None:
         dropped = source.kernel_drops()

@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from pathlib import Path
 
+from capture.frame_batch import FrameBatch
 from capture.packets import Captured
 from capture.pcap_source import PcapSource
 from capture.progress import FileProgress
@@ -35,35 +36,59 @@ class FileSource:
         self._progress = progress
         self._size = self._pcap.path.stat().st_size
         self._overhead = _PCAPNG_RECORD_OVERHEAD if self._pcap.is_pcapng else _PCAP_RECORD_OVERHEAD
+        self._read_to_end = False
 
     async def chunks(self, stop: asyncio.Event) -> AsyncGenerator[Sequence[Captured], None]:
         self._progress.start(self._pcap.path.name, self._size)
-        pace = _Pace() if self._realtime else None
-        chunk: list[Captured] = []
-        bytes_read = 0  # estimated from record sizes: the reader does not expose its offset
+        self._read_to_end = False
+        reading = self._paced_chunks(stop) if self._realtime else self._batch_chunks(stop)
         try:
-            for record in self._pcap:
-                if pace is not None:
-                    delay = pace.delay_before(record.ts)
-                    if delay > 0:
-                        if chunk:
-                            yield chunk
-                            chunk = []
-                        if await _stopped_within(stop, delay):
-                            return
-                chunk.append(record)
-                bytes_read += self._overhead + len(record.frame)
-                if len(chunk) >= CHUNK_RECORDS:
+            async with contextlib.aclosing(reading) as chunks:
+                async for chunk in chunks:
                     yield chunk
-                    chunk = []
+            if self._read_to_end:
+                self._progress.update(self._size)
+        finally:
+            self._progress.stop()
+
+    async def _batch_chunks(self, stop: asyncio.Event) -> AsyncGenerator[FrameBatch, None]:
+        """The reader's batches cut into chunks: no Python step per record."""
+        bytes_read = 0  # estimated from record sizes: the reader does not expose its offset
+        for batch in self._pcap.batches():
+            for first in range(0, len(batch), CHUNK_RECORDS):
+                chunk = batch[first : first + CHUNK_RECORDS]
+                yield chunk
+                bytes_read += self._overhead * len(chunk) + chunk.frame_bytes()
+                if len(chunk) == CHUNK_RECORDS:  # short chunks end a batch: the file goes on
                     self._progress.update(bytes_read)
                     if stop.is_set():
                         return
-            if chunk:
+        self._read_to_end = True
+
+    async def _paced_chunks(self, stop: asyncio.Event) -> AsyncGenerator[list[Captured], None]:
+        """Records at their recorded pace: a chunk ends early when the next one must wait."""
+        pace = _Pace()
+        chunk: list[Captured] = []
+        bytes_read = 0
+        for record in self._pcap:
+            delay = pace.delay_before(record.ts)
+            if delay > 0:
+                if chunk:
+                    yield chunk
+                    chunk = []
+                if await _stopped_within(stop, delay):
+                    return
+            chunk.append(record)
+            bytes_read += self._overhead + len(record.frame)
+            if len(chunk) >= CHUNK_RECORDS:
                 yield chunk
-            self._progress.update(self._size)
-        finally:
-            self._progress.stop()
+                chunk = []
+                self._progress.update(bytes_read)
+                if stop.is_set():
+                    return
+        if chunk:
+            yield chunk
+        self._read_to_end = True
 
     def skip_counts(self) -> Mapping[str, int]:
         return self._pcap.skips.counts

@@ -2,9 +2,10 @@
 
 pcap in both byte orders, micro- or nanosecond, and the "modified" variant; pcapng with any
 number of sections and interfaces, each with its own link type and timestamp resolution.
-dpkt's header and block classes parse the bytes; the loops live here because dpkt's readers
-hide the captured length (so a cut last record would look whole) and read only the first
-pcapng interface. A damaged record ends or skips, counted, and never costs the records before.
+Classic pcap records are read in bulk by ``capture.pcap_records``; dpkt's block classes parse
+pcapng. The loops are ours because dpkt's readers hide the captured length (so a cut last
+record would look whole) and read only the first pcapng interface. A damaged record ends or
+skips, counted, and never costs the records before.
 """
 
 from __future__ import annotations
@@ -13,35 +14,22 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Final, NamedTuple
+from typing import BinaryIO
 
-import dpkt
 import dpkt.pcap
 
 from capture.errors import CaptureError, NotACaptureError
+from capture.frame_batch import CaptureRecord, FrameBatch
+from capture.pcap_records import MAX_RECORD_LEN, PCAP_FILE_HEADER_LEN, PcapRecords
 from capture.pcapng_blocks import PCAPNG_SHB_MAGIC, PcapngSection
-from capture.protocol_numbers import LINKTYPE_MASK
 from capture.skips import SkipCounter, SkipReason
+
+__all__ = ["CaptureRecord", "PcapSource", "read_capture"]
 
 log = logging.getLogger(__name__)
 
-MAX_RECORD_LEN: Final = 64 * 1024 * 1024
-"""No capture tool writes a bigger record; a bigger length means a corrupt file."""
-_PCAP_FILE_HEADER_LEN: Final = 24
-_NANOSECOND_MAGICS: Final = frozenset({dpkt.pcap.TCPDUMP_MAGIC_NANO, dpkt.pcap.PMUDPCT_MAGIC_NANO})
-_LITTLE_ENDIAN_MAGICS: Final = frozenset(
-    {dpkt.pcap.PMUDPCT_MAGIC, dpkt.pcap.PMUDPCT_MAGIC_NANO, dpkt.pcap.PACPDOM_MAGIC}
-)
-
-
-class CaptureRecord(NamedTuple):
-    """One captured frame."""
-
-    ts: float
-    """Epoch seconds, as tshark's frame.time_epoch."""
-    linktype: int
-    """pcap link type of ``frame`` (FCS flag bits removed)."""
-    frame: bytes
+PCAPNG_BATCH_RECORDS = 4096
+"""Records per list that ``batches()`` hands out for pcapng files."""
 
 
 class PcapSource:
@@ -58,39 +46,40 @@ class PcapSource:
         self.is_pcapng = _sniff(self.path)
 
     def __iter__(self) -> Iterator[CaptureRecord]:
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[FrameBatch]:
+        """The records in batches of a few thousand: one Python step per batch, not per record."""
         try:
             with self.path.open("rb") as stream:
                 if self.is_pcapng:
-                    yield from self._pcapng_records(stream)
+                    yield from self._pcapng_batches(stream)
                 else:
-                    yield from self._pcap_records(stream)
+                    yield from self._pcap_batches(stream)
         except OSError as exc:
             raise CaptureError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
 
-    def _pcap_records(self, stream: BinaryIO) -> Iterator[CaptureRecord]:
-        header_bytes = stream.read(_PCAP_FILE_HEADER_LEN)
-        header = dpkt.pcap.FileHdr(header_bytes)
-        magic = header.magic  # as read big-endian: it also tells the file's byte order
-        if magic in _LITTLE_ENDIAN_MAGICS:
-            header = dpkt.pcap.LEFileHdr(header_bytes)
-        record_header_class = dpkt.pcap.MAGIC_TO_PKT_HDR[magic]
-        record_header_len = record_header_class.__hdr_len__
-        divisor = 1_000_000_000 if magic in _NANOSECOND_MAGICS else 1_000_000
-        linktype = header.linktype & LINKTYPE_MASK
-        while raw_header := stream.read(record_header_len):
-            if len(raw_header) < record_header_len:
-                self._damaged(SkipReason.TRUNCATED_RECORD, "record header", len(raw_header))
-                return
-            record = record_header_class(raw_header)
-            if record.caplen > MAX_RECORD_LEN:
-                self._damaged(SkipReason.CORRUPT_RECORD, "captured length", record.caplen)
-                return
-            frame = stream.read(record.caplen)
-            if len(frame) < record.caplen:
-                self._damaged(SkipReason.TRUNCATED_RECORD, "record of", record.caplen)
-                return
-            self.records += 1
-            yield CaptureRecord(record.tv_sec + record.tv_usec / divisor, linktype, frame)
+    def _pcap_batches(self, stream: BinaryIO) -> Iterator[FrameBatch]:
+        reader = PcapRecords(stream)
+        for batch in reader.batches():
+            self.records += len(batch)
+            yield batch
+        if reader.damage is not None:
+            self._damaged(*reader.damage)
+
+    def _pcapng_batches(self, stream: BinaryIO) -> Iterator[FrameBatch]:
+        """Runs of records of one link type (interfaces may differ), up to a batch each."""
+        batch = FrameBatch(0, [], [])
+        for ts, linktype, frame in self._pcapng_records(stream):
+            if linktype != batch.linktype or len(batch) >= PCAPNG_BATCH_RECORDS:
+                if batch:
+                    yield batch
+                batch = FrameBatch(linktype, [], [])
+            batch.stamps.append(ts)
+            batch.frames.append(frame)
+        if batch:
+            yield batch
 
     def _pcapng_records(self, stream: BinaryIO) -> Iterator[CaptureRecord]:
         section = PcapngSection(little_endian=True)
@@ -142,14 +131,14 @@ def _sniff(path: Path) -> bool:
     """True for pcapng, False for pcap; raises when the file is neither or is cut in its header."""
     try:
         with path.open("rb") as stream:
-            start = stream.read(_PCAP_FILE_HEADER_LEN)
+            start = stream.read(PCAP_FILE_HEADER_LEN)
     except OSError as exc:
         raise CaptureError(f"cannot open capture {path}: {exc.strerror or exc}") from exc
     magic = int.from_bytes(start[:4], "big")
     if start[:4] == PCAPNG_SHB_MAGIC:
         needed = 12
     elif magic in dpkt.pcap.MAGIC_TO_PKT_HDR:
-        needed = _PCAP_FILE_HEADER_LEN
+        needed = PCAP_FILE_HEADER_LEN
     else:
         raise NotACaptureError(
             f"{path} is not a pcap or pcapng file (first bytes {start[:8].hex(' ') or 'none'}): "
