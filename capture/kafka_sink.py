@@ -45,12 +45,8 @@ class KafkaSink:
         await self.publisher.wait_for_room(stop)
 
     def accept(self, events: Sequence[ConnectionEvent]) -> None:
-        now = self._clock()
-        add, submit = self._batcher.add, self.publisher.submit
-        for event in events:
-            full = add(event, now)
-            if full is not None:
-                submit(full)
+        for full in self._batcher.add_all(events, self._clock()):
+            self.publisher.submit(full)
 
     @property
     def unpublished_events(self) -> int:
