@@ -20,7 +20,6 @@ from aiokafka import errors as kafka_errors
 from capture.errors import CaptureError
 from capture.metrics import CaptureMetrics
 from capture.shard_batcher import Batch
-from models.connection_wire import encode_batch
 
 logger = logging.getLogger(__name__)
 
@@ -135,9 +134,9 @@ class KafkaPublisher:
 
     def submit(self, batch: Batch) -> None:
         """Hand a batch over; from here on the publisher owns it until it is acknowledged."""
-        value = encode_batch(batch.events)
+        value = batch.value
         self._inflight_bytes += len(value)
-        self.unacknowledged_events += len(batch.events)
+        self.unacknowledged_events += batch.count
         if self._inflight_bytes >= self._max_inflight:
             self._room.clear()
         task = asyncio.get_running_loop().create_task(self._deliver(batch, value))
@@ -196,7 +195,7 @@ class KafkaPublisher:
                 self._room.set()
 
     def _acknowledged(self, batch: Batch, latency: float) -> None:
-        count = len(batch.events)
+        count = batch.count
         self.published_events += count
         self.published_messages += 1
         self.unacknowledged_events -= count

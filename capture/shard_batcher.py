@@ -10,28 +10,50 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Final
 
 from models.connection import ConnectionEvent, Kind
-from models.connection_wire import packed_address
+from models.connection_wire import (
+    HEADER_SIZE,
+    RECORD_SIZE,
+    decode_batch,
+    encode_batch,
+    encoded_size,
+    pack_record_into,
+    packed_address,
+    write_header,
+)
 
 SHARD_CACHE_LIMIT: Final = 65_536
 """Distinct server addresses whose shard is kept; the cache is emptied when it grows past this."""
 _SYN: Final = Kind.SYN
 
 
-@dataclass(frozen=True, slots=True)
 class Batch:
-    """Events bound for one Kafka message."""
+    """Events bound for one Kafka message, held encoded: ``value`` is the message value.
 
-    shard: int
-    events: tuple[ConnectionEvent, ...]
+    Holding bytes rather than event objects lets each event die as soon as it is packed, so
+    a few tens of thousands of waiting events cost the garbage collector nothing.
+    """
+
+    __slots__ = ("count", "shard", "value")
+
+    def __init__(
+        self, shard: int, events: Iterable[ConnectionEvent] = (), *, value: bytes | None = None
+    ) -> None:
+        self.shard = shard
+        self.value = encode_batch(events) if value is None else value
+        self.count = (len(self.value) - HEADER_SIZE) // RECORD_SIZE
 
     @property
     def key(self) -> bytes:
         """The Kafka key: the shard number in ASCII, readable in console consumers."""
         return shard_key(self.shard)
+
+    @property
+    def events(self) -> tuple[ConnectionEvent, ...]:
+        """The events, decoded back from ``value`` (equal to the ones added)."""
+        return tuple(decode_batch(self.value))
 
 
 def shard_key(shard: int) -> bytes:
@@ -50,11 +72,18 @@ def shard_of(address: str, shards: int) -> int:
 
 
 class _Pending:
-    __slots__ = ("events", "since")
+    """One shard's records so far, packed into a buffer sized for a full batch."""
 
-    def __init__(self, since: float) -> None:
-        self.events: list[ConnectionEvent] = []
+    __slots__ = ("buffer", "count", "since")
+
+    def __init__(self, since: float, max_events: int) -> None:
+        self.buffer = bytearray(encoded_size(max_events))
+        self.count = 0
         self.since = since
+
+    def value(self) -> bytes:
+        write_header(self.buffer, self.count)
+        return bytes(memoryview(self.buffer)[: encoded_size(self.count)])
 
 
 class ShardBatcher:
@@ -84,25 +113,21 @@ class ShardBatcher:
         full: list[Batch] = []
         shard_by_address, pending_by_shard = self._shard_by_address, self._pending
         max_events = self.max_events
-        added = 0
-        try:
-            for event in events:
-                address = event.dst if event.kind is _SYN else event.src
-                shard = shard_by_address.get(address)
-                if shard is None:
-                    shard = self._shard_for(address)
-                pending = pending_by_shard.get(shard)
-                if pending is None:
-                    pending = pending_by_shard[shard] = _Pending(now)
-                queued = pending.events
-                queued.append(event)
-                added += 1
-                if len(queued) >= max_events:
-                    self.pending_events += added
-                    added = 0
-                    full.append(self._take(shard))
-        finally:
-            self.pending_events += added
+        pack = pack_record_into
+        for event in events:
+            address = event.dst if event.kind is _SYN else event.src
+            shard = shard_by_address.get(address)
+            if shard is None:
+                shard = self._shard_for(address)
+            pending = pending_by_shard.get(shard)
+            if pending is None:
+                pending = pending_by_shard[shard] = _Pending(now, max_events)
+            count = pending.count
+            pack(pending.buffer, HEADER_SIZE + count * RECORD_SIZE, event)
+            pending.count = count + 1
+            self.pending_events += 1
+            if count + 1 >= max_events:
+                full.append(self._take(shard))
         return full
 
     def _shard_for(self, address: str) -> int:
@@ -128,5 +153,5 @@ class ShardBatcher:
 
     def _take(self, shard: int) -> Batch:
         pending = self._pending.pop(shard)
-        self.pending_events -= len(pending.events)
-        return Batch(shard, tuple(pending.events))
+        self.pending_events -= pending.count
+        return Batch(shard, value=pending.value())

@@ -107,62 +107,71 @@ def _pack(event: ConnectionEvent) -> bytes:
 
 
 def encode_batch(events: Iterable[ConnectionEvent]) -> bytes:
-    """One Kafka message value holding ``events`` in order.
-
-    Every record is packed straight into one preallocated buffer, its addresses from a cache
-    of their 16-byte forms; an event the quick path cannot pack goes through ``_pack``, which
-    says what is wrong with it (or packs it, byte for byte the same).
-    """
+    """One Kafka message value holding ``events`` in order."""
     batch = events if isinstance(events, list | tuple) else list(events)
-    if len(batch) > _MAX_COUNT:
-        raise WireFormatError(f"{len(batch)} events do not fit one batch; split it")
-    out = bytearray(HEADER_SIZE + len(batch) * RECORD_SIZE)
-    HEADER.pack_into(out, 0, MAGIC, VERSION, len(batch))
-    pack_into, packed = RECORD.pack_into, _packed_forms
+    out = bytearray(encoded_size(len(batch)))
+    write_header(out, len(batch))
     offset = HEADER_SIZE
     for event in batch:
-        try:
-            src, src_v4 = packed[event.src]
-            dst, dst_v4 = packed[event.dst]
-            mirror, mirror_v4 = packed[event.mirror]
-        except KeyError:
-            src, src_v4 = _packed_form(event.src)
-            dst, dst_v4 = _packed_form(event.dst)
-            mirror, mirror_v4 = _packed_form(event.mirror)
-        flags = (src_v4 & SRC_IS_V4) | (dst_v4 & DST_IS_V4) | (mirror_v4 & MIRROR_IS_V4)
-        if event.kind is _SYN_ACK_KIND:
-            flags |= SYN_ACK
-        vlan, erspan_vlan, session = event.vlan, event.erspan_vlan, event.session
-        if vlan is None:
-            vlan = 0
-        else:
-            flags |= HAS_VLAN
-        if erspan_vlan is None:
-            erspan_vlan = 0
-        else:
-            flags |= HAS_ERSPAN_VLAN
-        if session is None:
-            session = 0
-        else:
-            flags |= HAS_SESSION
-        version = event.erspan_version or 0
-        try:
-            if not 0 <= version <= 3:
-                raise ValueError(version)
-            pack_into(
-                out, offset, event.ts, src, dst, mirror, event.sport, event.dport,
-                vlan, erspan_vlan, session, version, flags,
-            )  # fmt: skip
-        except (struct.error, ValueError, TypeError):
-            out[offset : offset + RECORD_SIZE] = _pack(event)  # raises, saying why
+        pack_record_into(out, offset, event)
         offset += RECORD_SIZE
     return bytes(out)
+
+
+def write_header(out: bytearray, count: int) -> None:
+    """The batch header for ``count`` records at the start of ``out``."""
+    if count > _MAX_COUNT:
+        raise WireFormatError(f"{count} events do not fit one batch; split it")
+    HEADER.pack_into(out, 0, MAGIC, VERSION, count)
+
+
+def pack_record_into(out: bytearray, offset: int, event: ConnectionEvent) -> None:
+    """Write ``event``'s record at ``offset``: the bytes ``_pack`` makes, without its calls.
+
+    Addresses come from a cache of their 16-byte forms. An event this quick path cannot pack
+    goes through ``_pack``, which says what is wrong with it (or packs it, the same bytes).
+    """
+    try:
+        src, src_v4 = _packed_forms[event.src]
+        dst, dst_v4 = _packed_forms[event.dst]
+        mirror, mirror_v4 = _packed_forms[event.mirror]
+    except KeyError:
+        src, src_v4 = _packed_form(event.src)
+        dst, dst_v4 = _packed_form(event.dst)
+        mirror, mirror_v4 = _packed_form(event.mirror)
+    flags = (src_v4 & SRC_IS_V4) | (dst_v4 & DST_IS_V4) | (mirror_v4 & MIRROR_IS_V4)
+    if event.kind is _SYN_ACK_KIND:
+        flags |= SYN_ACK
+    vlan, erspan_vlan, session = event.vlan, event.erspan_vlan, event.session
+    if vlan is None:
+        vlan = 0
+    else:
+        flags |= HAS_VLAN
+    if erspan_vlan is None:
+        erspan_vlan = 0
+    else:
+        flags |= HAS_ERSPAN_VLAN
+    if session is None:
+        session = 0
+    else:
+        flags |= HAS_SESSION
+    version = event.erspan_version or 0
+    try:
+        if not 0 <= version <= 3:
+            raise ValueError(version)
+        _pack_into(
+            out, offset, event.ts, src, dst, mirror, event.sport, event.dport,
+            vlan, erspan_vlan, session, version, flags,
+        )  # fmt: skip
+    except (struct.error, ValueError, TypeError):
+        out[offset : offset + RECORD_SIZE] = _pack(event)  # raises, saying why
 
 
 _packed_forms: dict[str, tuple[bytes, int]] = {}
 """Address text -> (16-byte form, all three IPv4 flag bits if IPv4 else 0)."""
 _ALL_V4 = SRC_IS_V4 | DST_IS_V4 | MIRROR_IS_V4
 _SYN_ACK_KIND = Kind.SYN_ACK
+_pack_into = RECORD.pack_into
 
 
 def _packed_form(text: str) -> tuple[bytes, int]:
