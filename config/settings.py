@@ -185,6 +185,18 @@ class Settings(BaseSettings):
     cluster_flush_seconds: float = Field(
         2.0, gt=0, le=300, description="How often a worker sends its data-store traffic counts."
     )
+    source_idle_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=3600,
+        description=(
+            "Wall-clock silence after which a connection partition no longer holds the edge "
+            "watermark back (so a stopped processor cannot keep windows open)."
+        ),
+    )
+    tick_seconds: float = Field(
+        2.0, gt=0, le=300, description="How often workers tick every edge partition's clock."
+    )
     # -- end streams --
 
     @field_validator("kafka_bootstrap")

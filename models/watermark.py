@@ -10,6 +10,13 @@ behind the leader is left out (a stopped worker must not hold every window open)
 deltas then count as late data. With a single source (the default name) this is simply the
 highest event time seen. A partition's watermark never decreases.
 
+With ``idle_seconds`` set (what the stream uses) a source is left out by wall-clock silence
+instead: a replayed capture may hold hours between its partitions' event times, and only a
+source that has stopped sending must stop holding windows open. A partition that knows how
+many sources to expect waits, up to ``idle_seconds``, for all of them before it advances, so
+the first source to arrive cannot make every other source's deltas late. When every source is
+silent, all data has arrived and the watermark moves to the newest event time.
+
 The tracker is in-memory; ``snapshot``/``load`` let the wiring keep it in a small table so a
 restarted worker resumes with the same watermarks (and so closes the same windows). Without
 that table, ``watermark_from_states`` gives a safe lower bound.
@@ -28,37 +35,69 @@ SNAPSHOT_VERSION = 1
 
 
 class _Partition:
-    __slots__ = ("dirty", "floor", "sources", "top")
+    __slots__ = ("born", "dirty", "expected", "floor", "seen", "sources", "top")
 
     def __init__(self, floor: float) -> None:
         self.sources: dict[str, float] = {}
+        self.seen: dict[str, float] = {}
         self.top = -math.inf
         self.floor = floor
         self.dirty = False
+        self.born: float | None = None
+        self.expected: int | None = None
 
 
 class Watermarks:
     """Per-partition watermarks of one worker (plain in-memory state, rebuilt on restart)."""
 
-    __slots__ = ("_max_lag", "_partitions")
+    __slots__ = ("_idle", "_max_lag", "_partitions")
 
-    def __init__(self, max_source_lag_seconds: float = 120.0) -> None:
+    def __init__(
+        self, max_source_lag_seconds: float = 120.0, idle_seconds: float | None = None
+    ) -> None:
         if not max_source_lag_seconds >= 0:
             raise ValueError(f"max_source_lag_seconds={max_source_lag_seconds!r} must be >= 0")
-        self._max_lag = max_source_lag_seconds
+        self._max_lag = math.inf if idle_seconds is not None else max_source_lag_seconds
+        self._idle = idle_seconds
         self._partitions: dict[int, _Partition] = {}
 
-    def observe(self, partition: int, ts: float, source: str = "") -> float:
-        """Record an event time (a delta's last ts or a tick) and return the new watermark."""
+    def observe(
+        self,
+        partition: int,
+        ts: float,
+        source: str = "",
+        *,
+        now: float | None = None,
+        expected: int | None = None,
+    ) -> float:
+        """Record an event time (a delta's last ts or a tick) and return the new watermark.
+
+        ``now`` (a wall clock) and ``expected`` (how many sources feed the partition) matter
+        only with ``idle_seconds``.
+        """
         part = self._partitions.get(partition)
         if part is None:
             part = self._partitions[partition] = _Partition(-math.inf)
+        if now is not None:
+            part.seen[source] = now
+            if part.born is None:
+                part.born = now
+        if expected is not None:
+            part.expected = expected
         previous = part.sources.get(source)
         if previous is None or ts > previous:
             part.sources[source] = ts
             part.top = max(part.top, ts)
             part.dirty = True
-        return self._current(part)
+        return self._current(part, now)
+
+    def tick(self, partition: int, now: float) -> float | None:
+        """Re-judge silent sources at wall-clock ``now``; the watermark after it."""
+        part = self._partitions.get(partition)
+        if part is None:
+            return None
+        current = self._current(part, now)
+        return None if current == -math.inf else current
 
     def watermark(self, partition: int) -> float | None:
         """The partition's watermark; None before any event time or restore."""
@@ -112,7 +151,9 @@ class Watermarks:
         self._current(part)
         return dict(part.sources)
 
-    def _current(self, part: _Partition) -> float:
+    def _current(self, part: _Partition, now: float | None = None) -> float:
+        if self._idle is not None:  # moves only when told the time
+            return part.floor if now is None else self._current_by_silence(part, now, self._idle)
         if part.dirty:
             part.dirty = False
             cutoff = part.top - self._max_lag
@@ -121,6 +162,20 @@ class Watermarks:
                 del part.sources[name]
             if part.sources:
                 part.floor = max(part.floor, min(part.sources.values()))
+        return part.floor
+
+    @staticmethod
+    def _current_by_silence(part: _Partition, now: float, idle: float) -> float:
+        born = now if part.born is None else part.born
+        waiting = (
+            part.expected is not None and len(part.sources) < part.expected and now - born <= idle
+        )
+        if not waiting and part.sources:
+            live = [
+                ts for name, ts in part.sources.items() if now - part.seen.get(name, now) <= idle
+            ]
+            candidate = min(live) if live else max(part.sources.values())
+            part.floor = max(part.floor, candidate)
         return part.floor
 
 

@@ -21,6 +21,9 @@ from models.inventory import Inventory
 from models.topology import Owner
 from streams.partitioning import partition_of
 
+TICK_SOURCE = -1
+"""Source number of tick batches, which carry no events."""
+
 
 @dataclass(frozen=True, slots=True)
 class DeltaBatch:
@@ -34,25 +37,42 @@ class DeltaBatch:
     """Latest event time this source has seen: moves the partition's clock even when empty."""
     deltas: tuple[EdgeDelta, ...]
     """Per-edge, per-window counts of the edges whose server lives on this partition."""
+    sources: int | None = None
+    """How many partitions the connection topic has: the sources each edge partition waits for."""
+
+    @classmethod
+    def tick(cls) -> DeltaBatch:
+        """A batch that only tells the edge stage that wall-clock time has passed."""
+        return cls(TICK_SOURCE, -1, float("-inf"), ())
+
+    @property
+    def is_tick(self) -> bool:
+        return self.source == TICK_SOURCE
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "v": 1,
             "source": self.source,
             "offset": self.offset,
-            "watermark": self.watermark,
+            "watermark": self.watermark if self.watermark != float("-inf") else None,
             "deltas": [d.to_dict() for d in self.deltas],
         }
+        if self.sources is not None:
+            data["sources"] = self.sources
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DeltaBatch:
         if data.get("v") != 1:
             raise ValueError(f"unknown delta batch version {data.get('v')!r}")
+        sources = data.get("sources")
+        watermark = data["watermark"]
         return cls(
             source=int(data["source"]),
             offset=int(data["offset"]),
-            watermark=float(data["watermark"]),
+            watermark=float("-inf") if watermark is None else float(watermark),
             deltas=tuple(EdgeDelta.from_dict(d) for d in data["deltas"]),
+            sources=None if sources is None else int(sources),
         )
 
 
@@ -70,7 +90,11 @@ class AttributionStage:
     """Data-store candidate traffic, drained by the cluster feed."""
 
     def process(
-        self, events: list[ConnectionEvent], source: int, offset: int
+        self,
+        events: list[ConnectionEvent],
+        source: int,
+        offset: int,
+        sources: int | None = None,
     ) -> tuple[dict[int, DeltaBatch], list[GraphChange]]:
         """One input message: a batch for every edge partition, and nodes seen for the first time.
 
@@ -98,7 +122,7 @@ class AttributionStage:
         for delta in combine(observations, self.window_seconds, self.max_client_instances):
             by_partition[partition_of(delta.edge.server, self.partitions)].append(delta)
         batches = {
-            p: DeltaBatch(source, offset, watermark, tuple(by_partition.get(p, ())))
+            p: DeltaBatch(source, offset, watermark, tuple(by_partition.get(p, ())), sources)
             for p in range(self.partitions)
         }
         return batches, new_nodes

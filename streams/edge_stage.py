@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import heapq
 import logging
-from collections.abc import Iterable, MutableMapping
+import time
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,11 +60,17 @@ class EdgeStage:
     params: EdgeParams
     anomaly_params: AnomalyParams
     partitions: int
-    watermarks: Watermarks = field(default_factory=Watermarks)
+    source_idle_seconds: float = 10.0
+    """Wall-clock silence after which a source no longer holds a partition's watermark back."""
+    clock: Callable[[], float] = time.monotonic
+    watermarks: Watermarks = field(init=False)
     tracker: AnomalyTracker = field(default_factory=AnomalyTracker)
     _due: dict[int, list[tuple[float, str]]] = field(default_factory=dict)
     _stream_start: dict[int, float] = field(default_factory=dict)
     _cache: dict[str, _Entry] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.watermarks = Watermarks(idle_seconds=self.source_idle_seconds)
 
     # -- partitions ------------------------------------------------------------------------
     def forget_partitions(self) -> None:
@@ -101,6 +108,12 @@ class EdgeStage:
     def process(self, batch: DeltaBatch, partition: int, store: Store) -> StageOutput:
         self._ensure(partition, store)
         out = StageOutput()
+        now = self.clock()
+        if batch.is_tick:
+            watermark = self.watermarks.tick(partition, now)
+            if watermark is not None:
+                self._sweep(partition, watermark, store, out)
+            return out
         # The batch's own deltas count against the clock as it stood before the batch: its
         # watermark is the newest of its events, which must not close their own windows.
         before = self.watermarks.watermark(partition)
@@ -128,7 +141,9 @@ class EdgeStage:
             self._save(key, _Entry(state, applied), store, partition)
             self._judge(key, previous, state, partition, out)
             out.applied_deltas += len(deltas)
-        watermark = self.watermarks.observe(partition, batch.watermark, source=source)
+        watermark = self.watermarks.observe(
+            partition, batch.watermark, source=source, now=now, expected=batch.sources
+        )
         self._sweep(partition, watermark, store, out)
         return out
 

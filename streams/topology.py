@@ -21,7 +21,7 @@ from models.edge_params import EdgeParams
 from models.errors import MeeseeksError
 from models.graph_change import GraphChange
 from models.inventory import Inventory
-from streams.attribution_stage import AttributionStage
+from streams.attribution_stage import AttributionStage, DeltaBatch
 from streams.cluster_stage import ClusterStage, observations_from_dict, observations_to_dict
 from streams.edge_stage import EdgeStage, StageOutput
 from streams.inventory_service import InventoryFeed
@@ -85,7 +85,10 @@ class Topology:
         self.metrics = StreamMetrics.create(self.registry)
         self.attribution = AttributionStage(self.inventory, settings.window_seconds, partitions)
         self.edge_stage = EdgeStage(
-            edge_params_from(settings), anomaly_params_from(settings), partitions
+            edge_params_from(settings),
+            anomaly_params_from(settings),
+            partitions,
+            source_idle_seconds=settings.source_idle_seconds,
         )
         self.connections = app.topic(settings.events_topic, **RAW)
         self.deltas = app.topic(
@@ -126,7 +129,7 @@ class Topology:
                 continue
             self.metrics.events.inc(len(batch))
             per_partition, new_nodes = self.attribution.process(
-                batch, message.partition, message.offset
+                batch, message.partition, message.offset, self._source_count(message.topic)
             )
             for partition, delta_batch in per_partition.items():
                 logger.debug(
@@ -160,6 +163,17 @@ class Topology:
             )
             out = self.edge_stage.process(batch, message.partition, self.edges)
             await self.emit(out, message.partition)
+
+    def _source_count(self, topic: str) -> int | None:
+        """Partitions of the connection topic, from the consumer's metadata when it has them."""
+        count = self.app.consumer.topic_partitions(topic)
+        return int(count) if count else None
+
+    async def tick(self) -> None:
+        """Let every edge partition re-judge silent sources even when no deltas arrive."""
+        value = encode_delta_batch(DeltaBatch.tick())
+        for partition in range(self.settings.topic_partitions):
+            await self.deltas.send(value=value, partition=partition)
 
     async def flush_address_traffic(self) -> None:
         """Send the data-store candidate traffic counted since the last flush."""
@@ -213,6 +227,7 @@ def register_topology(
     app.agent(topology.deltas, name="meeseeks.aggregate")(topology.aggregate)
     app.agent(topology.cluster_observations, name="meeseeks.clusters")(topology.recognise_clusters)
     app.timer(settings.cluster_flush_seconds)(topology.flush_address_traffic)
+    app.timer(settings.tick_seconds)(topology.tick)
 
     def forget_on_revoke(
         sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any

@@ -169,3 +169,26 @@ def test_a_restarted_stage_continues_from_the_table(inventory: Inventory) -> Non
         for partition, batch in batches.items():
             stage.process(batch, partition, store)
     assert store == expected_store
+
+
+def test_an_early_source_does_not_make_a_later_sources_deltas_late(inventory: Inventory) -> None:
+    """Replays deliver connection partitions in any order: windows wait for every source."""
+    now = [0.0]
+    stage = EdgeStage(EdgeParams(), AnomalyParams(), PARTITIONS, clock=lambda: now[0])
+    store: dict[str, dict[str, object]] = {}
+    early = [syn(T0 + 40 * 60, "10.0.0.1", "10.0.1.7", 8080)]  # source 1 runs 40 minutes ahead
+    late = [e for e in traffic(10) if 5432 in (e.dport, e.sport)]  # ten minutes of api->db
+    for source, events in ((1, early), (0, late)):
+        batches, _ = AttributionStage(inventory, 60.0, PARTITIONS).process(events, source, 0, 2)
+        for partition, batch in batches.items():
+            stage.process(batch, partition, store)
+    api_db = stage.states(["api|db|5432"], store)[0]
+    assert api_db.late_events == 0
+    assert [(w.attempts, w.answered) for w in api_db.history] == [(5, 5)] * 9
+    # Once every source has been silent for a while, the watermark moves to the newest time.
+    now[0] = 60.0
+    partition = partition_of("db", PARTITIONS)
+    stage.process(DeltaBatch.tick(), partition, store)
+    api_db = stage.states(["api|db|5432"], store)[0]
+    assert len(api_db.history) == 10
+    assert api_db.status is EdgeStatus.STALE
