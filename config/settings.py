@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     capture_compression: Literal["auto", "gzip", "lz4", "zstd", "snappy", "none"] = Field(
         "auto",
         description=(
-            "Kafka compression; auto picks lz4 when aiokafka can (the cramjam package), "
+            "Kafka compression; auto picks zstd when aiokafka can (the cramjam package), "
             "else gzip, which needs nothing extra."
         ),
     )

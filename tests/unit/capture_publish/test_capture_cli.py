@@ -121,3 +121,12 @@ def test_compression_without_its_library_says_what_to_install(
     code, _, err = run_capture(capsys, "--file", str(capture))
     assert code == 2
     assert "pip install cramjam" in err
+
+
+def test_auto_compression_prefers_zstd_then_lz4_then_gzip(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert kafka_producer.compression_type("auto") == "zstd"
+    monkeypatch.setattr(kafka_producer, "has_zstd", lambda: False)
+    assert kafka_producer.compression_type("auto") == "lz4"
+    monkeypatch.setattr(kafka_producer, "has_lz4", lambda: False)
+    assert kafka_producer.compression_type("auto") == "gzip"
+    assert kafka_producer.compression_type("none") is None
