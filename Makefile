@@ -8,7 +8,7 @@ export MEESEEKS_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
 .DEFAULT_GOAL := help
 .PHONY: help install kafka-jars kafka-up kafka-down test test-unit test-integration lint format run clean \
-	bench-decode bench-accuracy sample
+	bench-decode bench-accuracy bench-stream sample
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ bench-decode: install kafka-jars ## decoder vs dpkt vs tshark, decode-and-publis
 
 bench-accuracy: install ## edge and cluster precision/recall on a simulated estate (docs/performance.md)
 	$(BIN)/python -m bench.estate accuracy --dir bench/out/estate-300s-20m-seed1 --services 300 --minutes 20 --seed 1
+
+bench-stream: install kafka-jars ## Meeseeks worker vs a naive Faust pipeline, memory and query latency (docs/performance.md)
+	$(BIN)/python -m bench.stream
 
 sample: install ## regenerate the bundled sample estate in config/sample
 	$(BIN)/python -m bench.estate generate --out config/sample --services 24 --minutes 10 --seed 1

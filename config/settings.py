@@ -77,6 +77,9 @@ class Settings(BaseSettings):
             "(by offset), so at_least_once never double-counts after a crash."
         ),
     )
+    producer_linger_ms: int = Field(
+        5, ge=0, le=1000, description="How long the worker's producer waits to fill a request."
+    )
     table_store: str = Field(
         "rocksdb://", description="Faust table store: rocksdb:// (durable) or memory://."
     )

@@ -35,6 +35,8 @@ def create_app(settings: Settings, *, topology: bool = True) -> faust.App:
         topic_replication_factor=settings.topic_replication_factor,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # Agents send many small messages (delta batches, graph changes): let them share requests.
+        producer_linger=settings.producer_linger_ms / 1000.0,
         processing_guarantee=settings.processing_guarantee,
         autodiscover=False,
         web_in_thread=False,

@@ -19,7 +19,7 @@ from models.anomaly_params import AnomalyParams
 from models.connection_wire import decode_batch
 from models.edge_params import EdgeParams
 from models.errors import MeeseeksError
-from models.graph_change import GraphChange
+from models.graph_change import ChangeType, EntityKind, GraphChange, unseen_node_changes
 from models.inventory import Inventory
 from streams.attribution_stage import AttributionStage, DeltaBatch
 from streams.cluster_stage import ClusterStage, observations_from_dict, observations_to_dict
@@ -38,6 +38,8 @@ from streams.records import (
 logger = logging.getLogger(__name__)
 
 PROMETHEUS_TEXT = "text/plain; version=0.0.4"
+CLUSTER_ROWS_PER_MESSAGE = 5_000
+"""About 400 kB of JSON: well under Kafka's default 1 MB request."""
 
 RAW: dict[str, Any] = {
     "key_type": bytes,
@@ -90,6 +92,7 @@ class Topology:
             partitions,
             source_idle_seconds=settings.source_idle_seconds,
         )
+        self.published_nodes: set[str] = set()
         self.connections = app.topic(settings.events_topic, **RAW)
         self.deltas = app.topic(
             f"{settings.app_id}.edge-deltas.v1", partitions=partitions, internal=True, **RAW
@@ -180,8 +183,11 @@ class Topology:
         if not len(self.attribution.address_traffic) or not self.attribution.watermarks:
             return
         at = max(self.attribution.watermarks.values())
-        message = observations_to_dict(self.attribution.address_traffic.drain(), at)
-        await self.cluster_observations.send(value=_json_bytes(message))
+        rows = self.attribution.address_traffic.drain()
+        # Bounded messages: at production size one flush is larger than a Kafka request.
+        for start in range(0, len(rows), CLUSTER_ROWS_PER_MESSAGE):
+            message = observations_to_dict(rows[start : start + CLUSTER_ROWS_PER_MESSAGE], at)
+            await self.cluster_observations.send(value=_json_bytes(message))
 
     async def recognise_clusters(self, stream: Any) -> None:
         async for event in stream.events():
@@ -194,6 +200,11 @@ class Topology:
             await self.publish(self.cluster_stage.add(observations, at))
 
     async def publish(self, changes: list[GraphChange]) -> None:
+        # A node 'appeared' change says nothing new once this worker has sent one for it.
+        changes = unseen_node_changes(changes, self.published_nodes)
+        self.published_nodes.update(
+            c.key for c in changes if c.kind is EntityKind.NODE and c.change is ChangeType.APPEARED
+        )
         for change in changes:
             await self.changes.send(key=change.key.encode(), value=encode_change(change))
             self.metrics.graph_changes.labels(change.kind.value, change.change.value).inc()
