@@ -78,7 +78,7 @@ class Settings(BaseSettings):
         ),
     )
     producer_linger_ms: int = Field(
-        5, ge=0, le=1000, description="How long the worker's producer waits to fill a request."
+        0, ge=0, le=1000, description="How long the worker's producer waits to fill a request."
     )
     table_store: str = Field(
         "rocksdb://", description="Faust table store: rocksdb:// (durable) or memory://."

@@ -107,15 +107,21 @@ class Watermarks:
         current = self._current(part)
         return None if current == -math.inf else current
 
-    def restore(self, partition: int, floor: float | None) -> None:
-        """Seed a partition after a restart or rebalance (see ``watermark_from_states``)."""
+    def restore(self, partition: int, floor: float | None, top: float | None = None) -> None:
+        """Seed a partition after a restart or rebalance (see ``watermark_from_states``).
+
+        ``top`` is the newest event time in the partition's data: where the watermark may go
+        once every source has been silent, since nothing tells the sources' own times any more.
+        """
         if floor is None:
             return
         part = self._partitions.get(partition)
         if part is None:
-            self._partitions[partition] = _Partition(floor)
+            part = self._partitions[partition] = _Partition(floor)
         else:
             part.floor = max(part.floor, floor)
+        if top is not None:
+            part.top = max(part.top, top)
 
     def forget(self, partition: int) -> None:
         """Drop a partition this worker no longer owns."""
@@ -166,16 +172,21 @@ class Watermarks:
 
     @staticmethod
     def _current_by_silence(part: _Partition, now: float, idle: float) -> float:
-        born = now if part.born is None else part.born
-        waiting = (
-            part.expected is not None and len(part.sources) < part.expected and now - born <= idle
+        if part.born is None:
+            part.born = now
+        missing = not part.sources or (
+            part.expected is not None and len(part.sources) < part.expected
         )
-        if not waiting and part.sources:
-            live = [
-                ts for name, ts in part.sources.items() if now - part.seen.get(name, now) <= idle
-            ]
-            candidate = min(live) if live else max(part.sources.values())
-            part.floor = max(part.floor, candidate)
+        if missing and now - part.born <= idle:
+            return part.floor  # some sources have not spoken yet: wait for them a while
+        live = [ts for name, ts in part.sources.items() if now - part.seen.get(name, now) <= idle]
+        if live:
+            candidate = min(live)
+        elif part.sources:
+            candidate = max(part.sources.values())
+        else:  # restored, and nobody has sent since: all data is in
+            candidate = part.top
+        part.floor = max(part.floor, candidate)
         return part.floor
 
 

@@ -101,7 +101,11 @@ class EdgeStage:
         self._due[partition] = heap
         if states:
             self._stream_start[partition] = min(s.first_seen for s in states)
-            self.watermarks.restore(partition, max(s.watermark for s in states))
+            self.watermarks.restore(
+                partition,
+                max(s.watermark for s in states),
+                top=max(s.last_seen for s in states),
+            )
         logger.info("partition %d: rebuilt the index of %d edges", partition, len(states))
 
     # -- batches ---------------------------------------------------------------------------

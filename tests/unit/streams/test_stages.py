@@ -192,3 +192,27 @@ def test_an_early_source_does_not_make_a_later_sources_deltas_late(inventory: In
     api_db = stage.states(["api|db|5432"], store)[0]
     assert len(api_db.history) == 10
     assert api_db.status is EdgeStatus.STALE
+
+
+def test_after_a_rebalance_ticks_alone_close_the_windows(inventory: Inventory) -> None:
+    """A partition taken over after the traffic ended still closes its windows and goes stale."""
+    now = [0.0]
+    stage = EdgeStage(EdgeParams(), AnomalyParams(), PARTITIONS, clock=lambda: now[0])
+    store: dict[str, dict[str, object]] = {}
+    events = [e for e in traffic(10) if 5432 in (e.dport, e.sport)]
+    batches, _ = AttributionStage(inventory, 60.0, PARTITIONS).process(events, 0, 0, 4)
+    for partition, batch in batches.items():
+        stage.process(batch, partition, store)
+    assert stage.states(["api|db|5432"], store)[0].history == ()  # three sources still silent
+
+    taken_over = EdgeStage(EdgeParams(), AnomalyParams(), PARTITIONS, clock=lambda: now[0])
+    partition = partition_of("db", PARTITIONS)
+    now[0] = 100.0
+    taken_over.process(DeltaBatch.tick(), partition, store)  # rebuilds from the table, waits
+    now[0] = 120.0
+    taken_over.process(DeltaBatch.tick(), partition, store)
+    api_db = taken_over.states(["api|db|5432"], store)[0]
+    # Event time only reaches the last event, so the last window stays open: nothing is late.
+    assert [(w.attempts, w.answered) for w in api_db.history] == [(5, 5)] * 9
+    assert len(api_db.open_windows) == 1
+    assert api_db.late_events == 0
