@@ -26,7 +26,8 @@ from models.edge_aggregation import advance, apply_delta, due_at
 from models.edge_delta import EdgeDelta
 from models.edge_params import EdgeParams
 from models.edge_state import EdgeState
-from models.graph_change import GraphChange
+from models.edge_views import edge_payload
+from models.graph_change import ChangeType, EntityKind, GraphChange, node_changes_for
 from models.topology import EdgeKey, WindowStats
 from models.watermark import Watermarks
 from streams.attribution_stage import DeltaBatch
@@ -131,7 +132,19 @@ class EdgeStage:
         for key, deltas in grouped.items():
             entry = self._load(key, store)
             if entry is not None and entry.applied.get(source, -1) >= batch.offset:
+                # Counted before a crash, but what it published may have died in the
+                # producer's buffer: publish the edge's current state again (sinks upsert).
                 out.replayed_deltas += len(deltas)
+                out.changes.extend(node_changes_for(entry.state.edge, entry.state.watermark))
+                out.changes.append(
+                    GraphChange(
+                        EntityKind.EDGE,
+                        ChangeType.UPDATED,
+                        key,
+                        entry.state.watermark,
+                        edge_payload(entry.state, self.params),
+                    )
+                )
                 continue
             self._stream_start.setdefault(partition, min(d.first_ts for d in deltas))
             state = entry.state if entry is not None else None

@@ -146,6 +146,13 @@ def test_replayed_batches_are_not_counted_twice(inventory: Inventory) -> None:
             stage.process(batch, partition, store)
     api = stage.states(["web|api|8080"], store)[0]
     assert api.attempts == 15
+    # A replay publishes the edge's current state again, in case the first output was lost.
+    batches, _ = produced[0]
+    out = stage.process(
+        batches[partition_of("api", PARTITIONS)], partition_of("api", PARTITIONS), store
+    )
+    again = [c for c in out.changes if c.key == "web|api|8080"]
+    assert [(c.change, c.payload["attempts"]) for c in again] == [(ChangeType.UPDATED, 15)]
 
 
 def test_a_restarted_stage_continues_from_the_table(inventory: Inventory) -> None:
