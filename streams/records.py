@@ -14,12 +14,13 @@ from models.graph_change import GraphChange
 from streams.attribution_stage import DeltaBatch
 
 
-def _dumps(value: Any) -> bytes:
+def encode_json(value: Any) -> bytes:
+    """Compact JSON with sorted keys: equal values give equal bytes."""
     return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
 
 
 def encode_delta_batch(batch: DeltaBatch) -> bytes:
-    return _dumps(batch.to_dict())
+    return encode_json(batch.to_dict())
 
 
 def decode_delta_batch(data: bytes) -> DeltaBatch:
@@ -27,7 +28,7 @@ def decode_delta_batch(data: bytes) -> DeltaBatch:
 
 
 def encode_change(change: GraphChange) -> bytes:
-    return _dumps(change.to_dict())
+    return encode_json(change.to_dict())
 
 
 def decode_change(data: bytes) -> GraphChange:
@@ -35,7 +36,7 @@ def decode_change(data: bytes) -> GraphChange:
 
 
 def encode_anomaly(event: dict[str, Any]) -> bytes:
-    return _dumps(event)
+    return encode_json(event)
 
 
 def anomaly_event(transition: str, anomaly: Anomaly, at: float) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from streams.records import (
     encode_anomaly,
     encode_change,
     encode_delta_batch,
+    encode_json,
 )
 
 logger = logging.getLogger(__name__)
@@ -47,10 +48,6 @@ RAW: dict[str, Any] = {
     "key_serializer": "raw",
     "value_serializer": "raw",
 }
-
-
-def _json_bytes(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def edge_params_from(settings: Settings) -> EdgeParams:
@@ -187,7 +184,7 @@ class Topology:
         # Bounded messages: at production size one flush is larger than a Kafka request.
         for start in range(0, len(rows), CLUSTER_ROWS_PER_MESSAGE):
             message = observations_to_dict(rows[start : start + CLUSTER_ROWS_PER_MESSAGE], at)
-            await self.cluster_observations.send(value=_json_bytes(message))
+            await self.cluster_observations.send(value=encode_json(message))
 
     async def recognise_clusters(self, stream: Any) -> None:
         async for event in stream.events():
