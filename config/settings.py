@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -201,6 +201,26 @@ class Settings(BaseSettings):
         2.0, gt=0, le=300, description="How often workers tick every edge partition's clock."
     )
     # -- end streams --
+
+    # -- graph store -- settings of the sinks' store go between these markers
+    store_url: str = Field(
+        "",
+        description=(
+            "Graph store: sqlite://PATH, sqlite://:memory:, arangodb://HOST:PORT/DATABASE or "
+            "arangodbs://... (TLS); empty means sqlite://<data_dir>/graph.sqlite."
+        ),
+    )
+    arango_username: str = Field("root", description="ArangoDB user of an arangodb:// store.")
+    arango_password: SecretStr = Field(
+        SecretStr(""), description="ArangoDB password of an arangodb:// store."
+    )
+    arango_verify_tls: bool = Field(
+        True, description="Check the server certificate of an arangodbs:// store."
+    )
+    arango_timeout_s: float = Field(
+        60.0, gt=0, le=3600, description="Longest wait for one ArangoDB request."
+    )
+    # -- end graph store --
 
     @field_validator("kafka_bootstrap")
     @classmethod
