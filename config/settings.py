@@ -222,6 +222,31 @@ class Settings(BaseSettings):
     )
     # -- end graph store --
 
+    # -- graph sink and overlay API -- settings of sinks/graph_sink.py and the overlay API
+    sink_group_id: str = Field(
+        "meeseeks-sink", description="Kafka consumer group of `meeseeks sink` (offsets committed)."
+    )
+    sink_batch_changes: int = Field(
+        2000, ge=1, le=100000, description="Most graph changes the sink writes in one batch."
+    )
+    sink_batch_wait_ms: int = Field(
+        500, ge=0, le=60000, description="Longest wait to fill a batch once its first change came."
+    )
+    sink_retry_max_backoff_s: float = Field(
+        30.0, gt=0, le=3600, description="Longest pause between retries of a failed store write."
+    )
+    sink_metrics_host: str = Field(
+        "127.0.0.1", description="Address of `meeseeks sink`'s /metrics; 0.0.0.0 for Prometheus."
+    )
+    sink_metrics_port: int = Field(
+        9465, ge=0, le=65535, description="Port of `meeseeks sink`'s /metrics; 0 disables."
+    )
+    api_token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token the overlay API's mutations need; empty refuses every mutation.",
+    )
+    # -- end graph sink and overlay API --
+
     @field_validator("kafka_bootstrap")
     @classmethod
     def _check_bootstrap(cls, value: str) -> str:
