@@ -52,7 +52,10 @@ def free_port() -> int:
 
 
 def port_in_use(port: int) -> bool:
+    """True when something listens on the port; connections of a stopped broker lingering in
+    TIME_WAIT do not count (the JVM binds with SO_REUSEADDR too, so a restart can reuse it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

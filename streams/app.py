@@ -12,6 +12,7 @@ import logging
 import faust
 
 from config.settings import Settings
+from streams.flushing_consumer import MeeseeksApp
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def create_app(settings: Settings, *, topology: bool = True) -> faust.App:
     bare factory pass False.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
+    app = MeeseeksApp(
         settings.app_id,
         broker=settings.kafka_broker_url,
         store=settings.table_store,

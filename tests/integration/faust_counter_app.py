@@ -31,7 +31,10 @@ async def count_words(stream: Any) -> None:
         offset = event.message.offset
         current = counts[word]
         if offset <= current.get("offset", -1):
-            continue  # already counted before a restart
+            # Counted before a restart, but that write may not have reached the changelog:
+            # write it again so the changelog catches up with the local store.
+            counts[word] = current
+            continue
         counts[word] = {"count": current.get("count", 0) + 1, "offset": offset}
 
 

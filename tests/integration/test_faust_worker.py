@@ -75,11 +75,6 @@ async def test_worker_counts_words_and_serves_the_table(
     assert (status, body) == (200, {"word": "never-sent", "count": 0})
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open defect: 2 of the last 4 CI runs ended at 5999 of 6000 (one table update lost "
-    "after SIGKILL, cause not found yet); kept visible as xfail until fixed",
-)
 async def test_sigkill_mid_stream_does_not_double_count(
     kafka_bootstrap: str, counter_worker: tuple[WorkerProcess, str]
 ) -> None:
