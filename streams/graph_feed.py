@@ -14,10 +14,13 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from config.settings import Settings
 from models.anomaly_event import AnomalyEvent
@@ -33,6 +36,10 @@ TOPIC_POLL_SECONDS = 2.0
 """How often a starting feed looks for topics that do not exist yet."""
 MAX_RECORDS = 2000
 """Messages applied per poll, so queries get the event loop between two polls."""
+RETRY_MAX_SECONDS = 10.0
+"""The longest wait between two attempts to reach a broker that does not answer."""
+
+_T = TypeVar("_T")
 
 
 class GraphFeed:
@@ -96,12 +103,12 @@ class GraphFeed:
         )
         await consumer.start()
         try:
-            if topic not in await consumer.topics():
+            if topic not in await _retrying(consumer.topics, topic):
                 logger.info("topic %s does not exist yet; following it once it does", topic)
                 self._settle(topic, _TopicState.ABSENT)
                 while True:  # poll the broker: no event tells this process of a new topic
                     await asyncio.sleep(TOPIC_POLL_SECONDS)
-                    if topic in await consumer.topics():
+                    if topic in await _retrying(consumer.topics, topic):
                         break
             self._settle(topic, _TopicState.READING)
             consumer.subscribe([topic])  # no group: every partition, from the earliest offset
@@ -116,7 +123,7 @@ class GraphFeed:
                     continue
                 assigned = consumer.assignment()
                 if ends is None and assigned:
-                    ends = await consumer.end_offsets(list(assigned))
+                    ends = await _retrying(partial(consumer.end_offsets, list(assigned)), topic)
                 if ends is not None and await _caught_up(consumer, ends):
                     self._settle(topic, _TopicState.CAUGHT_UP)
         finally:
@@ -129,6 +136,18 @@ class GraphFeed:
         if not self.ready.is_set() and all(s in settled for s in self._state.values()):
             logger.info("graph view caught up: %s", self.view.summary())
             self.ready.set()
+
+
+async def _retrying(call: Callable[[], Awaitable[_T]], topic: str) -> _T:
+    """Await ``call`` until the broker answers: a broker restart must not stop the view."""
+    delay = 0.5
+    while True:
+        try:
+            return await call()
+        except KafkaError as exc:
+            logger.warning("graph view: %s unreachable (%s); retrying in %.1fs", topic, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
 
 
 class _TopicState(Enum):

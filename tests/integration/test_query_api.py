@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 from config.local_kafka import free_port
 
-from .test_topology_pipeline import EXPECTED, ROOT, Pipeline, estate_capture
-from .test_topology_pipeline import pipeline as pipeline  # noqa: PLC0414 - the fixture
+from .pipeline_harness import EXPECTED, ROOT, Pipeline, estate_capture
+from .pipeline_harness import pipeline as pipeline  # noqa: PLC0414 - the fixture
 from .worker_process import WorkerProcess, python_command
 
 APP = Path(__file__).with_name("query_worker_app.py")
