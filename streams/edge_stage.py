@@ -132,9 +132,11 @@ class EdgeStage:
         for key, deltas in grouped.items():
             entry = self._load(key, store)
             if entry is not None and entry.applied.get(source, -1) >= batch.offset:
-                # Counted before a crash, but what it published may have died in the
-                # producer's buffer: publish the edge's current state again (sinks upsert).
+                # Counted before a crash, but what it published, and its changelog record, may
+                # have died in the producer's buffer: write and publish the current state again
+                # (the changelog catches up with the local store; sinks upsert).
                 out.replayed_deltas += len(deltas)
+                self._save(key, entry, store, partition)
                 out.changes.extend(node_changes_for(entry.state.edge, entry.state.watermark))
                 out.changes.append(
                     GraphChange(
