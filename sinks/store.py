@@ -9,9 +9,10 @@ on every backend:
 - Edges and clusters: a change replaces the stored payload when its ``at`` is at least the stored
   one (ties: the later change in the batch wins), else it is ignored. So replaying a batch, or
   an older change arriving after a newer one, leaves the same state.
-- Nodes: a change's payload is merged over the stored one under the same ``at`` rule (node
-  changes carry only the facts they know). An edge or cluster change also records its nodes
-  if they are missing, without payload facts beyond the name.
+- Nodes: node changes carry only the facts they know, so each payload field keeps the value
+  of the newest change that named it (ties: the later change); ``at`` and ``change`` are the
+  newest change's. An edge or cluster change also records its nodes if they are missing,
+  with no facts beyond what the name says (``at`` None).
 - ``stale`` is true when the winning change is STALE or its payload's ``status`` is "stale";
   the payload of a stale row stays readable. ``first_at`` is the earliest ``at`` ever applied.
 - A batch is one transaction: a change the store refuses (``StoreInputError`` naming it) leaves
