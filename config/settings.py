@@ -43,6 +43,28 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = Field(
         "127.0.0.1:9092", description="Kafka bootstrap servers, comma separated host:port."
     )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="How every Kafka client of Meeseeks talks to the brokers."
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "PLAIN", description="SASL mechanism when the protocol is SASL_PLAINTEXT or SASL_SSL."
+    )
+    kafka_sasl_username: str = Field("", description="SASL user name (SASL protocols only).")
+    kafka_sasl_password: SecretStr = Field(
+        SecretStr(""), description="SASL password (SASL protocols only)."
+    )
+    kafka_ssl_cafile: Path | None = Field(
+        None, description="CA bundle that signs the brokers' certificates (SSL protocols)."
+    )
+    kafka_ssl_certfile: Path | None = Field(
+        None, description="Client certificate for brokers that require one (SSL protocols)."
+    )
+    kafka_ssl_keyfile: Path | None = Field(
+        None, description="Private key of the client certificate (SSL protocols)."
+    )
+    kafka_ssl_check_hostname: bool = Field(
+        True, description="Check that a broker's certificate names the host connected to."
+    )
     kafka_version: str = Field(
         "3.9.2", description="Version of the local development broker (`make kafka-up`)."
     )

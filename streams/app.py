@@ -11,6 +11,7 @@ import logging
 
 import faust
 
+from config.kafka_security import SASL_PROTOCOLS, check_kafka_security, kafka_ssl_context
 from config.settings import Settings
 from streams.flushing_consumer import MeeseeksApp
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings, *, topology: bool = True) -> faust.App:
         # Agents send many small messages (delta batches, graph changes): let them share requests.
         producer_linger=settings.producer_linger_ms / 1000.0,
         processing_guarantee=settings.processing_guarantee,
+        broker_credentials=broker_credentials(settings),
         autodiscover=False,
         web_in_thread=False,
     )
@@ -56,3 +58,19 @@ def create_app(settings: Settings, *, topology: bool = True) -> faust.App:
 
         register_topology(app, settings)
     return app
+
+
+def broker_credentials(settings: Settings) -> faust.auth.Credentials | None:
+    """Faust's form of the Kafka security settings (the aiokafka clients get the same)."""
+    check_kafka_security(settings)
+    context = kafka_ssl_context(settings)
+    if settings.kafka_security_protocol in SASL_PROTOCOLS:
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password.get_secret_value(),
+            ssl_context=context,
+            mechanism=settings.kafka_sasl_mechanism,
+        )
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None

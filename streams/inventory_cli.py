@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from config.kafka_security import kafka_client_options
 from config.settings import Settings
 from models.inventory_record import EntryKind, InventoryRecord
 
@@ -77,9 +78,9 @@ async def _publish(
         read_inventory_topic,
     )
 
-    bootstrap = settings.kafka_bootstrap
+    kafka = kafka_client_options(settings)
     created = await ensure_compacted_topic(
-        bootstrap,
+        kafka,
         topic,
         partitions=settings.topic_partitions,
         replication_factor=settings.topic_replication_factor,
@@ -87,10 +88,10 @@ async def _publish(
     tombstones: list[InventoryRecord] = []
     if not created and not keep_absent:
         wanted = {record.key for record in records}
-        current = await read_inventory_topic(bootstrap, topic)
+        current = await read_inventory_topic(kafka, topic)
         tombstones = [InventoryRecord(key, None) for key in current if key not in wanted]
     logger.info("publishing %d entries and %d deletions", len(records), len(tombstones))
-    count = await publish_records(bootstrap, topic, [*records, *tombstones])
+    count = await publish_records(kafka, topic, [*records, *tombstones])
     return count, len(tombstones)
 
 

@@ -14,6 +14,7 @@ import logging
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from config.inventory_file import load_inventory_file
+from config.kafka_security import kafka_client_options
 from config.settings import Settings
 from models.errors import MeeseeksError
 from models.inventory import Inventory
@@ -44,7 +45,7 @@ class InventoryFeed:
     async def follow(self) -> None:
         """Read the topic to its end, signal ``ready``, then apply updates as they come."""
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap,
+            **kafka_client_options(self.settings),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
         )
@@ -68,7 +69,7 @@ class InventoryFeed:
 
     async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
         topic = self.settings.inventory_topic
-        partitions = await topic_partitions(self.settings.kafka_bootstrap, topic)
+        partitions = await topic_partitions(kafka_client_options(self.settings), topic)
         if not partitions:
             logger.info("inventory topic %s does not exist yet; using the file only", topic)
             consumer.subscribe([topic])

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -27,10 +28,10 @@ COMPACTED = {"cleanup.policy": "compact"}
 
 
 async def ensure_compacted_topic(
-    bootstrap: str, topic: str, *, partitions: int, replication_factor: int
+    kafka: Mapping[str, Any], topic: str, *, partitions: int, replication_factor: int
 ) -> bool:
     """Create ``topic`` compacted when it is missing; True if this call created it."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka)
     try:
         await admin.start()
         if topic in await admin.list_topics():
@@ -40,7 +41,7 @@ async def ensure_compacted_topic(
         response = await admin.create_topics([new])
     except KafkaError as exc:
         raise InventoryError(
-            f"cannot create the inventory topic {topic!r} on {bootstrap} ({exc!r}); "
+            f"cannot create the inventory topic {topic!r} on {_where(kafka)} ({exc!r}); "
             "check MEESEEKS_KAFKA_BOOTSTRAP and that the broker runs"
         ) from exc
     finally:
@@ -73,15 +74,15 @@ async def _warn_unless_compacted(admin: AIOKafkaAdminClient, topic: str) -> None
 
 
 async def read_inventory_topic(
-    bootstrap: str, topic: str, *, timeout: float = 60.0
+    kafka: Mapping[str, Any], topic: str, *, timeout: float = 60.0
 ) -> dict[EntryKey, InventoryRecord]:
     """The live entries of the topic: every record read up to the current end, last one wins."""
     live: dict[EntryKey, InventoryRecord] = {}
-    partitions = [TopicPartition(topic, n) for n in await topic_partitions(bootstrap, topic)]
+    partitions = [TopicPartition(topic, n) for n in await topic_partitions(kafka, topic)]
     if not partitions:
         return live
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **kafka,
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -107,16 +108,16 @@ async def read_inventory_topic(
                     pending.discard(tp)
     except KafkaError as exc:
         raise InventoryError(
-            f"cannot read the inventory topic {topic!r} from {bootstrap} ({exc!r})"
+            f"cannot read the inventory topic {topic!r} from {_where(kafka)} ({exc!r})"
         ) from exc
     finally:
         await consumer.stop()
     return live
 
 
-async def topic_partitions(bootstrap: str, topic: str) -> list[int]:
+async def topic_partitions(kafka: Mapping[str, Any], topic: str) -> list[int]:
     """The partition numbers of ``topic``; none when it does not exist."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka)
     try:
         await admin.start()
         # Describing a missing topic would let a broker auto-create it, uncompacted: look first.
@@ -125,7 +126,7 @@ async def topic_partitions(bootstrap: str, topic: str) -> list[int]:
         (description,) = await admin.describe_topics([topic])
     except KafkaError as exc:
         raise InventoryError(
-            f"cannot describe the inventory topic {topic!r} on {bootstrap} ({exc!r})"
+            f"cannot describe the inventory topic {topic!r} on {_where(kafka)} ({exc!r})"
         ) from exc
     finally:
         await admin.close()
@@ -152,9 +153,11 @@ def _apply(live: dict[EntryKey, InventoryRecord], message: ConsumerRecord[bytes,
         live[record.key] = record
 
 
-async def publish_records(bootstrap: str, topic: str, records: Sequence[InventoryRecord]) -> int:
+async def publish_records(
+    kafka: Mapping[str, Any], topic: str, records: Sequence[InventoryRecord]
+) -> int:
     """Write the records (acks=all, idempotent) and wait until the broker has them all."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(**kafka, acks="all", enable_idempotence=True)
     try:
         await producer.start()
         sends = []
@@ -164,9 +167,13 @@ async def publish_records(bootstrap: str, topic: str, records: Sequence[Inventor
         await asyncio.gather(*sends)
     except KafkaError as exc:
         raise InventoryError(
-            f"publishing to the inventory topic {topic!r} on {bootstrap} failed ({exc!r}); "
+            f"publishing to the inventory topic {topic!r} on {_where(kafka)} failed ({exc!r}); "
             "publishing again is safe: each record replaces the one of its key"
         ) from exc
     finally:
         await producer.stop()
     return len(records)
+
+
+def _where(kafka: Mapping[str, Any]) -> str:
+    return str(kafka.get("bootstrap_servers", "the brokers"))

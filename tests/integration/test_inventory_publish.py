@@ -10,6 +10,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from config.inventory_file import load_inventory_file
+from config.kafka_security import kafka_client_options
 from config.settings import Settings, load_settings
 from models.inventory import Inventory
 from streams.cli import build_parser
@@ -25,7 +26,8 @@ def publish(settings: Settings, *argv: str) -> int:
 
 
 def rebuilt(settings: Settings, topic: str) -> Inventory:
-    return Inventory(asyncio.run(read_inventory_topic(settings.kafka_bootstrap, topic)).values())
+    records = asyncio.run(read_inventory_topic(kafka_client_options(settings), topic))
+    return Inventory(records.values())
 
 
 async def cleanup_policy(bootstrap: str, topic: str) -> str:
