@@ -9,10 +9,9 @@ constant text with bind variables (sinks/arango_queries.py).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 import requests
 from arango.client import ArangoClient
@@ -21,7 +20,7 @@ from arango.database import Database, StandardDatabase
 from arango.exceptions import ArangoError
 
 from models.graph_change import EntityKind, GraphChange
-from models.query_input import Direction
+from models.query_input import NodeKind
 from sinks import arango_queries as aql
 from sinks.arango_documents import (
     ALL_COLLECTIONS,
@@ -38,29 +37,17 @@ from sinks.arango_documents import (
     overlay_document,
 )
 from sinks.arango_schema import ensure_database, ensure_schema
-from sinks.errors import OverlayConflictError, StoreUnavailableError, UnknownOverlayError
+from sinks.errors import StoreUnavailableError
 from sinks.store import AnnotationOp, OverlayVersion, StoreCounts, TargetKind
-from sinks.store_args import (
-    check_annotations,
-    check_condition,
-    check_definition,
-    check_direction,
-    check_field,
-    check_hops,
-    check_name,
-    check_names,
-    check_node_kind,
-    check_target_kind,
-    check_version,
-)
-from sinks.store_fold import Entity, Ref, check_changes, entity_row, fold, touched_refs
-from sinks.store_walk import walk
+from sinks.store_args import overlay_is_stored, unknown_overlay
+from sinks.store_base import CheckedStore, Rows
+from sinks.store_fold import Entity, Ref, entity_row, fold, touched_refs
 
 _T = TypeVar("_T")
 Runner = Callable[[aql.Aql], list[Any]]
 
 
-class ArangoGraphStore:
+class ArangoGraphStore(CheckedStore):
     """The ``GraphStore`` on ArangoDB (see sinks/store.py for the contract)."""
 
     def __init__(
@@ -96,14 +83,9 @@ class ArangoGraphStore:
             ) from exc
         return cls(client, db, username, password)
 
-    # -- stream-owned rows -------------------------------------------------------------------
-    def apply_changes(self, changes: Sequence[GraphChange]) -> None:
-        check_changes(changes)
-        if not changes:
-            return
+    def _apply(self, changes: Sequence[GraphChange]) -> None:
         with self._transaction(VERTEX_COLLECTIONS.values(), EDGE_COLLECTION) as run:
-            current = _entities(run, touched_refs(changes))
-            written = fold(current, changes)
+            written = fold(_entities(run, touched_refs(changes)), changes)
             grouped: dict[tuple[str, EntityKind], list[dict[str, Any]]] = {}
             for entity in written.values():
                 where = (entity_collection(entity.kind, entity.key), entity.kind)
@@ -111,177 +93,85 @@ class ArangoGraphStore:
             for (collection, _), documents in sorted(grouped.items()):
                 run(aql.upsert_documents(collection, documents))
 
-    def apply_change(self, change: GraphChange) -> None:
-        self.apply_changes([change])
-
-    def node(self, name: str) -> dict[str, Any] | None:
-        found = self.nodes(names=[check_name("node", name)])
-        return found[0] if found else None
-
-    def edge(self, key: str) -> dict[str, Any] | None:
-        found = self.edges(keys=[check_name("edge", key)])
-        return found[0] if found else None
-
-    def cluster(self, cluster_id: str) -> dict[str, Any] | None:
-        name = check_name("cluster", cluster_id)
-        found = self._rows(aql.rows(CLUSTER_COLLECTION, "cluster", names=[name]))
-        return found[0] if found else None
-
-    def nodes(
-        self,
-        kind: str | None = None,
-        zone: str | None = None,
-        names: Iterable[str] | None = None,
-    ) -> list[dict[str, Any]]:
-        wanted_kind, wanted = check_node_kind(kind), check_names("node name", names)
-        filters = {} if zone is None else {"zone": check_name("zone", zone)}
-        found: list[dict[str, Any]] = []
+    def _nodes(self, kind: NodeKind | None, zone: str | None, names: list[str] | None) -> Rows:
+        filters = {} if zone is None else {"zone": zone}
+        found: Rows = []
         for node_kind, collection in VERTEX_COLLECTIONS.items():
-            if wanted_kind in (None, node_kind):
-                found.extend(self._rows(aql.rows(collection, "node", filters, wanted)))
+            if kind in (None, node_kind):
+                found.extend(self._rows(aql.rows(collection, "node", filters, names)))
         return sorted(found, key=lambda row: str(row["name"]))
 
-    def edges(
-        self,
-        client: str | None = None,
-        server: str | None = None,
-        keys: Iterable[str] | None = None,
-    ) -> list[dict[str, Any]]:
-        filters: dict[str, Any] = {}
-        if client is not None:
-            filters["client"] = check_name("client", client)
-        if server is not None:
-            filters["server"] = check_name("server", server)
-        wanted = check_names("edge key", keys)
-        return self._rows(aql.rows(EDGE_COLLECTION, "edge", filters, wanted))
+    def _edges(self, client: str | None, server: str | None, keys: list[str] | None) -> Rows:
+        ends = {"client": client, "server": server}
+        filters = {end: name for end, name in ends.items() if name is not None}
+        return self._rows(aql.rows(EDGE_COLLECTION, "edge", filters, keys))
 
-    def clusters(self) -> list[dict[str, Any]]:
-        return self._rows(aql.rows(CLUSTER_COLLECTION, "cluster"))
+    def _clusters(self, ids: list[str] | None) -> Rows:
+        return self._rows(aql.rows(CLUSTER_COLLECTION, "cluster", names=ids))
 
-    def neighbours(
-        self,
-        name: str,
-        direction: Direction | str = Direction.DOWN,
-        hops: int = 1,
-        via: Collection[str] | None = None,
-    ) -> dict[str, int]:
-        start, way, depth = check_name("node", name), check_direction(direction), check_hops(hops)
-        allowed = None if via is None else set(check_names("edge key", via) or ())
-
-        def step(frontier: Collection[str], downstream: bool) -> list[tuple[str, str]]:
-            found = self._run(aql.edge_step(list(frontier), downstream))
-            return [(node, key) for node, key in found]
-
-        return walk(start, way, depth, step, allowed)
+    def _step(self, frontier: Collection[str], downstream: bool) -> list[tuple[str, str]]:
+        return [(node, key) for node, key in self._run(aql.edge_step(list(frontier), downstream))]
 
     def counts(self) -> StoreCounts:
         vertices = VERTEX_COLLECTIONS.values()
-        nodes = sum(self._count(aql.count(collection, "node")) for collection in vertices)
-        overlay_names = len(self._run(aql.latest_overlays()))
         return StoreCounts(
-            nodes=nodes,
+            nodes=sum(self._count(aql.count(collection, "node")) for collection in vertices),
             edges=self._count(aql.count_all(EDGE_COLLECTION)),
             stale_edges=self._count(aql.count(EDGE_COLLECTION, "edge", stale_only=True)),
             clusters=self._count(aql.count(CLUSTER_COLLECTION, "cluster")),
-            overlays=overlay_names,
+            overlays=len(self._run(aql.latest_overlays())),
             annotations=self._count(aql.count_all(ANNOTATIONS)),
         )
 
-    # -- overlays ----------------------------------------------------------------------------
-    def put_overlay(self, name: str, version: int, definition: Mapping[str, Any]) -> None:
-        name, version = check_name("overlay name", name), check_version(version)
-        check_definition(name, definition)
+    def _put_overlay(self, name: str, version: int, definition: dict[str, Any]) -> None:
         with self._transaction([OVERLAYS]) as run:
-            stored = run(aql.overlay_versions(name))
-            same = [doc for doc in stored if doc["version"] == version]
-            if same:
-                if same[0]["definition"] != dict(definition):
-                    raise OverlayConflictError(
-                        f"overlay {name!r} version {version} exists with another definition; "
-                        "register the change as a new version"
-                    )
-                return
-            if stored and version < stored[0]["version"]:
-                raise OverlayConflictError(
-                    f"overlay {name!r} is at version {stored[0]['version']}; "
-                    "new versions must be above it"
-                )
-            run(aql.insert_document(OVERLAYS, overlay_document(name, version, definition)))
+            stored = {doc["version"]: doc["definition"] for doc in run(aql.overlay_versions(name))}
+            if not overlay_is_stored(name, version, definition, stored):
+                run(aql.insert_document(OVERLAYS, overlay_document(name, version, definition)))
 
-    def overlay(self, name: str, version: int | None = None) -> dict[str, Any] | None:
-        name = check_name("overlay name", name)
-        wanted = None if version is None else check_version(version)
+    def _overlay(self, name: str, version: int | None) -> dict[str, Any] | None:
         for doc in self._run(aql.overlay_versions(name)):
-            if wanted is None or doc["version"] == wanted:
+            if version is None or doc["version"] == version:
                 return dict(doc["definition"])
         return None
 
     def overlays(self) -> list[OverlayVersion]:
         return [OverlayVersion(name, version) for name, version in self._run(aql.latest_overlays())]
 
-    def delete_overlay(self, name: str) -> bool:
-        name = check_name("overlay name", name)
+    def _delete_overlay(self, name: str) -> bool:
         with self._transaction([ANNOTATIONS, OVERLAYS]) as run:
             removed: list[Any] = []
             for query in aql.delete_overlay(name):
                 removed = run(query)
         return bool(removed)
 
-    # -- annotations -------------------------------------------------------------------------
-    def put_annotations(
-        self,
-        overlay: str,
-        target_kind: TargetKind | str,
-        values: Mapping[str, Mapping[str, Any]],
+    def _put_annotations(
+        self, overlay: str, kind: TargetKind, values: dict[str, dict[str, Any]]
     ) -> None:
-        overlay, kind = check_name("overlay name", overlay), check_target_kind(target_kind)
-        check_annotations(values)
         documents = [
             annotation_document(overlay, kind, key, fields) for key, fields in values.items()
         ]
         with self._transaction([ANNOTATIONS], read=[OVERLAYS]) as run:
             if not run(aql.overlay_versions(overlay)):
-                raise UnknownOverlayError(
-                    f"overlay {overlay!r} is not registered; register it before annotating"
-                )
+                raise unknown_overlay(overlay)
             if documents:
                 run(aql.replace_annotations(documents))
 
-    def remove_annotations(
-        self, overlay: str, target_kind: TargetKind | str, keys: Iterable[str]
-    ) -> int:
-        overlay, kind = check_name("overlay name", overlay), check_target_kind(target_kind)
-        wanted = check_names("annotation target key", keys) or []
+    def _remove_annotations(self, overlay: str, kind: TargetKind, keys: list[str]) -> int:
         with self._transaction([ANNOTATIONS]) as run:
-            return len(run(aql.remove_annotations(overlay, kind, wanted)))
+            return len(run(aql.remove_annotations(overlay, kind, keys)))
 
-    def annotations(
-        self,
-        overlay: str,
-        target_kind: TargetKind | str,
-        keys: Iterable[str] | None = None,
+    def _annotations(
+        self, overlay: str, kind: TargetKind, keys: list[str] | None
     ) -> dict[str, dict[str, Any]]:
-        overlay, kind = check_name("overlay name", overlay), check_target_kind(target_kind)
-        wanted = check_names("annotation target key", keys)
-        return {
-            key: dict(fields)
-            for key, fields in self._run(aql.annotations_of(overlay, kind, wanted))
-        }
+        found = self._run(aql.annotations_of(overlay, kind, keys))
+        return {key: dict(fields) for key, fields in found}
 
-    def find_annotated(
-        self,
-        overlay: str,
-        target_kind: TargetKind | str,
-        field: str,
-        op: AnnotationOp | str,
-        value: Any,
+    def _find_annotated(
+        self, overlay: str, kind: TargetKind, field: str, op: AnnotationOp, value: Any
     ) -> list[str]:
-        overlay, kind = check_name("overlay name", overlay), check_target_kind(target_kind)
-        checked_op, checked_value = check_condition(op, value)
-        query = aql.find_annotated(overlay, kind, check_field(field), checked_op, checked_value)
-        return [str(key) for key in self._run(query)]
+        return [str(key) for key in self._run(aql.find_annotated(overlay, kind, field, op, value))]
 
-    # -- lifetime ----------------------------------------------------------------------------
     def drop_database(self) -> None:
         """Delete this store's whole database (the contract tests clean up with it)."""
         name, (username, password) = self._db.name, self._credentials
@@ -291,17 +181,6 @@ class ArangoGraphStore:
 
     def close(self) -> None:
         self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- helpers -----------------------------------------------------------------------------
     @contextmanager

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from models import query_input
 from models.query_input import BadQueryError, Direction, NodeKind
-from sinks.errors import StoreInputError
+from sinks.errors import OverlayConflictError, StoreInputError, UnknownOverlayError
 from sinks.store import AnnotationOp, TargetKind
 from sinks.store_fold import encode_json
 
@@ -158,3 +158,28 @@ def _json(what: str, value: object) -> str:
         return encode_json(value)
     except ValueError as exc:
         raise StoreInputError(f"{what} cannot be stored as JSON: {exc}") from exc
+
+
+def overlay_is_stored(
+    name: str, version: int, definition: Mapping[str, Any], stored: Mapping[int, Any]
+) -> bool:
+    """True when this version is stored with this definition already (a no-op); False when
+    it may be added; ``OverlayConflictError`` when it clashes. ``stored``: version to definition.
+    """
+    if version in stored:
+        if stored[version] != definition:
+            raise OverlayConflictError(
+                f"overlay {name!r} version {version} exists with another definition; "
+                "register the change as a new version"
+            )
+        return True
+    latest = max(stored, default=None)
+    if latest is not None and version < latest:
+        raise OverlayConflictError(
+            f"overlay {name!r} is at version {latest}; new versions must be above it"
+        )
+    return False
+
+
+def unknown_overlay(name: str) -> UnknownOverlayError:
+    return UnknownOverlayError(f"overlay {name!r} is not registered; register it before annotating")

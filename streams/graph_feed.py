@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from config.kafka_security import kafka_client_options
 from config.settings import Settings
 from models.anomaly_event import AnomalyEvent
 from models.errors import MeeseeksError
@@ -95,7 +96,7 @@ class GraphFeed:
         with its first anomaly, and a graph without changes yet is empty, not unknown.
         """
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap,
+            **kafka_client_options(self.settings),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import Settings
+from config.settings import load_settings
 from sinks.sqlite_store import MEMORY, SqliteGraphStore
 from sinks.store import GraphStore
 from sinks.store_url import ArangoTarget, parse_store_url
@@ -41,7 +41,7 @@ def _arango_store() -> Iterator[GraphStore]:
     assert isinstance(target, ArangoTarget), "MEESEEKS_TEST_ARANGO_URL must be arangodb(s)://"
     from sinks.arango_store import ArangoGraphStore
 
-    settings = Settings()
+    settings = load_settings()
     arango = ArangoGraphStore.connect(
         target.host,
         f"meeseeks_test_{uuid.uuid4().hex}",

@@ -25,15 +25,38 @@ def test_upsert_and_read_back(store: GraphStore) -> None:
     store.apply_changes(ESTATE)
     api = store.node("api")
     assert api is not None
-    assert (api["name"], api["kind"], api["zone"], api["instances"]) == ("api", "service", "eu-1", 3)
-    assert (api["change"], api["at"], api["first_at"], api["stale"]) == ("appeared", 10.0, 10.0, False)
+    assert (api["name"], api["kind"], api["zone"], api["instances"]) == (
+        "api",
+        "service",
+        "eu-1",
+        3,
+    )
+    assert (api["change"], api["at"], api["first_at"], api["stale"]) == (
+        "appeared",
+        10.0,
+        10.0,
+        False,
+    )
     row = store.edge("api|db|5432")
     assert row is not None
-    assert (row["client"], row["server"], row["port"], row["key"]) == ("api", "db", 5432, "api|db|5432")
+    assert (row["client"], row["server"], row["port"], row["key"]) == (
+        "api",
+        "db",
+        5432,
+        "api|db|5432",
+    )
     assert (row["attempts"], row["answered"], row["change"], row["at"]) == (40, 39, "updated", 30.0)
-    assert row["first_at"] == 20.0 and row["stale"] is False and row["status"] == "active"
-    assert row["last_window"] == {"start": 60.0, "attempts": 3, "answered": 3, "client_instances": 2}
-    assert store.edge("db|api|5432") is None and store.node("nobody") is None
+    assert row["first_at"] == 20.0
+    assert row["stale"] is False
+    assert row["status"] == "active"
+    assert row["last_window"] == {
+        "start": 60.0,
+        "attempts": 3,
+        "answered": 3,
+        "client_instances": 2,
+    }
+    assert store.edge("db|api|5432") is None
+    assert store.node("nobody") is None
     counts = store.counts()
     assert (counts.nodes, counts.edges, counts.stale_edges, counts.clusters) == (5, 3, 0, 1)
 
@@ -45,10 +68,14 @@ def test_edge_and_cluster_changes_record_their_nodes(store: GraphStore) -> None:
     implied = store.node("cache")
     assert implied is not None
     assert (implied["service"], implied["change"], implied["at"], implied["first_at"]) == (
-        "cache", None, None, 21.0
+        "cache",
+        None,
+        None,
+        21.0,
     )
     address = store.node("unattributed:10.0.0.9")
-    assert address is not None and address["kind"] == "unattributed"
+    assert address is not None
+    assert address["kind"] == "unattributed"
     assert address["address"] == "10.0.0.9"
 
 
@@ -97,9 +124,16 @@ def test_any_order_gives_the_same_state(store: GraphStore) -> None:
     store.apply_changes(changes)
     expected = snapshot(store)
     row = store.edge("a|b|443")
-    assert row is not None and (row["attempts"], row["first_at"], row["stale"]) == (3, 10.0, True)
+    assert row is not None
+    assert (row["attempts"], row["first_at"], row["stale"]) == (3, 10.0, True)
     a = store.node("a")
-    assert a is not None and (a["zone"], a["instances"], a["at"], a["first_at"]) == ("z1", 4, 25.0, 5.0)
+    assert a is not None
+    assert (a["zone"], a["instances"], a["at"], a["first_at"]) == (
+        "z1",
+        4,
+        25.0,
+        5.0,
+    )
     for order in itertools.permutations(changes):
         with SqliteGraphStore(MEMORY) as other:
             for change in order:
@@ -111,28 +145,38 @@ def test_an_older_change_after_a_newer_one_is_ignored(store: GraphStore) -> None
     store.apply_changes([edge("a", "b", at=50.0, attempts=9)])
     store.apply_changes([edge("a", "b", at=40.0, attempts=1)])
     row = store.edge("a|b|443")
-    assert row is not None and (row["attempts"], row["at"], row["first_at"]) == (9, 50.0, 40.0)
+    assert row is not None
+    assert (row["attempts"], row["at"], row["first_at"]) == (9, 50.0, 40.0)
 
 
 def test_equal_times_the_later_change_wins(store: GraphStore) -> None:
     store.apply_changes([edge("a", "b", at=50.0, attempts=1), edge("a", "b", at=50.0, attempts=2)])
     row = store.edge("a|b|443")
-    assert row is not None and row["attempts"] == 2
+    assert row is not None
+    assert row["attempts"] == 2
 
 
 def test_stale_keeps_the_payload_and_reactivated_clears_the_flag(store: GraphStore) -> None:
     store.apply_changes([edge("a", "b", at=10.0, attempts=5)])
-    store.apply_changes([edge("a", "b", at=20.0, change=ChangeType.STALE, attempts=5, status="stale")])
+    store.apply_changes(
+        [edge("a", "b", at=20.0, change=ChangeType.STALE, attempts=5, status="stale")]
+    )
     stale = store.edge("a|b|443")
     assert stale is not None
-    assert (stale["stale"], stale["change"], stale["attempts"], stale["last_window"]["attempts"]) == (
-        True, "stale", 5, 3
-    )
+    assert (
+        stale["stale"],
+        stale["change"],
+        stale["attempts"],
+        stale["last_window"]["attempts"],
+    ) == (True, "stale", 5, 3)
     assert store.counts().stale_edges == 1
     store.apply_changes([edge("a", "b", at=30.0, change=ChangeType.REACTIVATED, attempts=7)])
     back = store.edge("a|b|443")
-    assert back is not None and (back["stale"], back["change"], back["attempts"]) == (
-        False, "reactivated", 7
+    assert back is not None
+    assert (back["stale"], back["change"], back["attempts"]) == (
+        False,
+        "reactivated",
+        7,
     )
     assert store.counts().stale_edges == 0
 
@@ -140,25 +184,40 @@ def test_stale_keeps_the_payload_and_reactivated_clears_the_flag(store: GraphSto
 def test_clusters_follow_membership(store: GraphStore) -> None:
     store.apply_changes([cluster("cluster:redis:c", ["10.0.0.1", "10.0.0.2"], at=10.0)])
     store.apply_changes(
-        [cluster("cluster:redis:c", ["10.0.0.1", "10.0.0.3"], at=20.0, change=ChangeType.MEMBERSHIP)]
+        [
+            cluster(
+                "cluster:redis:c", ["10.0.0.1", "10.0.0.3"], at=20.0, change=ChangeType.MEMBERSHIP
+            )
+        ]
     )
     row = store.cluster("cluster:redis:c")
     assert row is not None
     assert (row["id"], row["engine"], row["members"], row["ports"]) == (
-        "cluster:redis:c", "redis", ["10.0.0.1", "10.0.0.3"], [6379]
+        "cluster:redis:c",
+        "redis",
+        ["10.0.0.1", "10.0.0.3"],
+        [6379],
     )
     assert (row["change"], row["first_at"], row["stale"]) == ("membership", 10.0, False)
     store.apply_changes(
         [cluster("cluster:redis:c", ["10.0.0.1"], at=30.0, change=ChangeType.STALE)]
     )
     dissolved = store.cluster("cluster:redis:c")
-    assert dissolved is not None and dissolved["stale"] is True and dissolved["members"] == ["10.0.0.1"]
+    assert dissolved is not None
+    assert dissolved["stale"] is True
+    assert dissolved["members"] == ["10.0.0.1"]
     assert [row["id"] for row in store.clusters()] == ["cluster:redis:c"]
     node_row = store.node("cluster:redis:c")
-    assert node_row is not None and (node_row["kind"], node_row["cluster"]) == ("cluster", "redis:c")
+    assert node_row is not None
+    assert (node_row["kind"], node_row["cluster"]) == (
+        "cluster",
+        "redis:c",
+    )
     assert store.cluster("cluster:redis:other") is None
 
 
 def test_an_empty_batch_writes_nothing(store: GraphStore) -> None:
     store.apply_changes([])
-    assert store.counts().nodes == 0 and store.nodes() == [] and store.edges() == []
+    assert store.counts().nodes == 0
+    assert store.nodes() == []
+    assert store.edges() == []
