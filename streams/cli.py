@@ -24,6 +24,7 @@ def _registrars() -> list[Registrar]:
     # Imported here so that `meeseeks --help` stays fast.
     from capture import cli as capture_cli
     from config import cli as config_cli
+    from sinks import overlay_cli, sink_cli
     from streams import analyze_cli, demo_cli, inventory_cli, topology_cli, worker_cli
 
     return [
@@ -34,6 +35,8 @@ def _registrars() -> list[Registrar]:
         topology_cli.register,
         analyze_cli.register,
         demo_cli.register,
+        sink_cli.register,
+        overlay_cli.register,
     ]
 
 
