@@ -269,6 +269,20 @@ class Settings(BaseSettings):
     )
     # -- end graph sink and overlay API --
 
+    # -- BCP planner and checks -- settings of sinks/bcp_*.py and streams/bcp_views.py
+    bcp_check_seconds: float = Field(
+        300.0, ge=10, le=86400, description="How often each worker runs the BCP and Data-DR checks."
+    )
+    bcp_findings_topic: str = Field(
+        "meeseeks.bcp-findings.v1",
+        description="Topic of raised, updated and resolved BCP and Data-DR findings.",
+    )
+    dr_events_topic: str = Field(
+        "meeseeks.dr-events.v1",
+        description="Topic of Data-DR findings for the backup infrastructure, keyed by store.",
+    )
+    # -- end BCP planner and checks --
+
     @field_validator("kafka_bootstrap")
     @classmethod
     def _check_bootstrap(cls, value: str) -> str:
