@@ -18,6 +18,7 @@ from arango.client import ArangoClient
 from arango.cursor import Cursor
 from arango.database import Database, StandardDatabase
 from arango.exceptions import ArangoError
+from arango.http import DefaultHTTPClient
 
 from models.graph_change import EntityKind, GraphChange
 from models.query_input import NodeKind
@@ -70,7 +71,11 @@ class ArangoGraphStore(CheckedStore):
         timeout_s: float = 60.0,
     ) -> ArangoGraphStore:
         """Connect, creating the database, collections, graph and indexes when missing."""
-        client = ArangoClient(hosts=host, verify_override=verify_tls, request_timeout=timeout_s)
+        # fail fast: the sink retries a refused batch with its own back-off
+        http = DefaultHTTPClient(request_timeout=timeout_s, retry_attempts=1, backoff_factor=0.5)
+        client = ArangoClient(
+            hosts=host, resolver_max_tries=1, http_client=http, verify_override=verify_tls
+        )
         try:
             ensure_database(client, database, username, password)
             db = client.db(database, username=username, password=password, verify=True)

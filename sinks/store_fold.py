@@ -140,7 +140,7 @@ def fold(current: Mapping[Ref, Entity], changes: Sequence[GraphChange]) -> dict[
 def _put(
     state: MutableMapping[Ref, Entity], written: dict[Ref, Entity], new: Entity | None
 ) -> None:
-    if new is not None:
+    if new is not None and state.get(new.ref) != new:
         state[new.ref] = written[new.ref] = new
 
 
@@ -194,7 +194,7 @@ def _merged(old: Entity | None, change: GraphChange) -> Entity | None:
         at=at if newest else old.at,
         stale=(change.change is ChangeType.STALE) if newest else old.stale,
     )
-    return None if new == old else new
+    return new
 
 
 def encode_json(value: Any) -> str:
