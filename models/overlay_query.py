@@ -23,7 +23,13 @@ import networkx as nx
 from models.overlay_conditions import Condition, matches_all, parse_conditions
 from models.overlay_errors import OverlayQueryError
 from models.overlay_schema import OverlayDefinition, Record, TargetKind
-from models.overlay_selector import Selector, parse_selector, select_edges, select_nodes
+from models.overlay_selector import (
+    Selector,
+    parse_selector,
+    parse_selector_text,
+    select_edges,
+    select_nodes,
+)
 from models.query_input import BadQueryError, Direction, check_direction, check_limit
 from models.topology import EdgeKey
 
@@ -74,12 +80,13 @@ def parse_query(definition: OverlayDefinition, data: Any) -> OverlayQuery:
         raise OverlayQueryError("query target must be node or edge") from exc
     where = parse_conditions(definition, target, data.get("where"))
     filters = data.get("filters")
-    selector = parse_selector(target, filters) if filters else None
+    if isinstance(filters, str):  # the command line's and the URL's form: zone=a,kind=service
+        selector: Selector | None = parse_selector_text(target, filters)
+    else:
+        selector = parse_selector(target, filters) if filters else None
     if selector is not None and selector.filters is None:
         raise OverlayQueryError("query filters select by graph fields; keys are for annotate")
-    hops = data.get("hops", 0)
-    if isinstance(hops, bool) or not isinstance(hops, int) or not 0 <= hops <= MAX_QUERY_HOPS:
-        raise OverlayQueryError(f"hops must be a whole number from 0 to {MAX_QUERY_HOPS}")
+    hops = _hops(data.get("hops", 0))
     if target is TargetKind.EDGE and (hops or data.get("via")):
         raise OverlayQueryError("hops and via grow a node query; an edge query has neither")
     try:
@@ -89,6 +96,14 @@ def parse_query(definition: OverlayDefinition, data: Any) -> OverlayQuery:
         raise OverlayQueryError(str(exc)) from exc
     via = parse_conditions(definition, TargetKind.EDGE, data.get("via"))
     return OverlayQuery(target, where, selector, hops, direction, via, limit)
+
+
+def _hops(value: Any) -> int:
+    if isinstance(value, str) and value.isdigit() and len(value) < 4:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_QUERY_HOPS:
+        raise OverlayQueryError(f"hops must be a whole number from 0 to {MAX_QUERY_HOPS}")
+    return value
 
 
 def run_query(query: OverlayQuery, rows: GraphRows) -> dict[str, Any]:

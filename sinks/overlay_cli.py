@@ -134,9 +134,7 @@ def _query(args: argparse.Namespace) -> dict[str, Any]:
         "direction": args.direction,
     }
     if args.filter:
-        target = TargetKind(query["target"])
-        query["filters"] = parse_selector_text(target, args.filter).to_dict()
-        del query["filters"]["target"]
+        query["filters"] = args.filter
     if args.hops:
         query["hops"] = args.hops
     if args.via:

@@ -26,6 +26,7 @@ from streams.cluster_stage import ClusterStage, observations_from_dict, observat
 from streams.edge_stage import EdgeStage, StageOutput
 from streams.inventory_service import InventoryFeed
 from streams.metrics import StreamMetrics
+from streams.overlay_views import register_overlay_views
 from streams.query_views import register_queries
 from streams.records import (
     anomaly_event,
@@ -252,4 +253,5 @@ def register_topology(
 
     app.page("/metrics")(metrics_view)
     register_queries(app, topology)
+    register_overlay_views(app, settings)
     return topology
