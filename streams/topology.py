@@ -27,6 +27,7 @@ from streams.edge_stage import EdgeStage, StageOutput
 from streams.inventory_service import InventoryFeed
 from streams.metrics import StreamMetrics
 from streams.overlay_views import register_overlay_views
+from streams.page_views import register_page
 from streams.query_views import register_queries
 from streams.records import (
     anomaly_event,
@@ -253,5 +254,6 @@ def register_topology(
 
     app.page("/metrics")(metrics_view)
     register_queries(app, topology)
+    register_page(app)
     register_overlay_views(app, settings)
     return topology
