@@ -90,6 +90,8 @@ class GraphSink:
         self.skipped = 0
         self.batches = 0
         self.retries = 0
+        self.first_records_at: float | None = None
+        """``time.perf_counter()`` when the first records arrived (after the group join)."""
         self._ends: dict[TopicPartition, int] | None = None
 
     async def run(self, stop: asyncio.Event, *, until_caught_up: bool = False) -> None:
@@ -97,6 +99,8 @@ class GraphSink:
         while not stop.is_set():
             records = await self._collect(stop)
             if records:
+                if self.first_records_at is None:
+                    self.first_records_at = time.perf_counter()
                 decoded = decode_records(records)
                 self._count_skips(decoded)
                 if not await self._write(decoded.changes, stop):
@@ -231,7 +235,6 @@ def kafka_consumer(settings: Settings, group_id: str | None = None) -> AIOKafkaC
     """A consumer of the graph-changes topic in the sink's group, from the earliest offset."""
     return AIOKafkaConsumer(
         settings.graph_changes_topic,
-        bootstrap_servers=settings.kafka_bootstrap,
         group_id=group_id or settings.sink_group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
