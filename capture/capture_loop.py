@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter, countOf
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from capture.fast_event import SynFactory
 from capture.frame_batch import FrameBatch
 from capture.metrics import CaptureMetrics
 from capture.packets import Captured, GrePayload, PacketSource
@@ -36,6 +37,8 @@ class EventDecoder(Protocol):
     def decode_frame(self, frame: bytes, ts: float, linktype: int) -> ConnectionEvent | None: ...
 
     def decode_gre(self, gre_packet: bytes, ts: float, mirror: str) -> ConnectionEvent | None: ...
+
+    def decode_into(self, chunk: Sequence[Captured], make: SynFactory[bool]) -> tuple[int, int]: ...
 
 
 class EventSink(Protocol):
@@ -58,6 +61,23 @@ class EventSink(Protocol):
         ...
 
 
+@runtime_checkable
+class PackingSink(EventSink, Protocol):
+    """A sink that takes each SYN's decoded fields from the decoder, with no event object.
+
+    Kafka's sink packs them straight into wire records: building an event only to take it
+    apart again cost as much as decoding the frame.
+    """
+
+    def packer(self) -> SynFactory[bool]:
+        """The decoder's event factory for one chunk (it says whether a SYN was a SYN-ACK)."""
+        ...
+
+    def packed(self) -> None:
+        """The chunk is decoded: what it accepted is the sink's from here on."""
+        ...
+
+
 @dataclass
 class CaptureTotals:
     """What one capture saw: the numbers of the end-of-run summary."""
@@ -76,6 +96,7 @@ class CaptureLoop:
     def __init__(self, decoder: EventDecoder, sink: EventSink, metrics: CaptureMetrics) -> None:
         self._decoder = decoder
         self._sink = sink
+        self._packing = sink if isinstance(sink, PackingSink) else None
         self._metrics = metrics
         self.totals = CaptureTotals()
 
@@ -103,16 +124,21 @@ class CaptureLoop:
         return counts
 
     def _accept(self, chunk: Sequence[Captured], source: PacketSource) -> None:
-        events = self._decode(chunk)
-        self._sink.accept(events)
-        syn_ack = countOf(map(_KIND, events), Kind.SYN_ACK)
+        if self._packing is not None:
+            syn, syn_ack = self._decoder.decode_into(chunk, self._packing.packer())
+            self._packing.packed()
+        else:
+            events = self._decode(chunk)
+            self._sink.accept(events)
+            syn_ack = countOf(map(_KIND, events), Kind.SYN_ACK)
+            syn = len(events) - syn_ack
         totals = self.totals
         totals.packets += len(chunk)
-        totals.events += len(events)
+        totals.events += syn + syn_ack
         totals.syn_ack += syn_ack
-        totals.syn += len(events) - syn_ack
+        totals.syn += syn
         self._metrics.packets.inc(len(chunk))
-        self._metrics.count_events(len(events) - syn_ack, syn_ack)
+        self._metrics.count_events(syn, syn_ack)
         self._metrics.sync_skips(self._skip_counts(source))
 
     def _decode(self, chunk: Sequence[Captured]) -> list[ConnectionEvent]:

@@ -11,19 +11,26 @@ and flat on purpose (every call costs tens of nanoseconds), hence the complexity
 
 from __future__ import annotations
 
-from capture.fast_event import syn_event
+from collections import Counter
+from collections.abc import Sequence
+from itertools import repeat
+
+from capture.fast_event import SynFactory, syn_event
 from capture.fast_fields import (
     ETH_IPV4_TCP,
     ETH_VLAN_IPV4_TCP,
     NOT_SYN,
     OUTER_IPV4,
     OUTER_IPV6,
+    EventT,
     Mirrored,
 )
 from capture.fast_gre import gre_after_base, gre_result
 from capture.fast_inner import mirrored_frame
 from capture.fast_link import any_frame
+from capture.frame_batch import FrameBatch
 from capture.frame_decoder import DecodeResult
+from capture.packets import Captured, GrePayload
 from capture.skips import SkipCounter, SkipReason
 from models.connection import ConnectionEvent
 
@@ -43,7 +50,7 @@ class Decoder:
 
     def decode_frame(self, frame: bytes, ts: float, linktype: int) -> ConnectionEvent | None:
         """The event in ``frame`` (pcap link type ``linktype``), or None with a counted skip."""
-        result = frame_result(frame, ts, linktype)
+        result = frame_result(frame, ts, linktype, syn_event)
         if type(result) is str:
             self._skip_counts[result] += 1
             return None
@@ -52,25 +59,53 @@ class Decoder:
 
     def decode_gre(self, gre_packet: bytes, ts: float, mirror: str) -> ConnectionEvent | None:
         """The event in a GRE packet received without its outer IP header (raw GRE socket)."""
-        result = gre_result(gre_packet, 0, len(gre_packet), ts, mirror)
+        result = gre_result(gre_packet, 0, len(gre_packet), ts, mirror, syn_event)
         if isinstance(result, str):
             self._skip_counts[result] += 1
             return None
         self.events += 1
         return result
 
+    def decode_into(self, chunk: Sequence[Captured], make: SynFactory[bool]) -> tuple[int, int]:
+        """Hand every SYN in ``chunk`` to ``make`` instead of building an event; (SYNs, SYN-ACKs).
+
+        ``make`` (a batcher's packer) says whether it got a SYN-ACK. A file's frames go
+        through ``map`` and ``Counter``, C loops: no Python step per frame but the decoding.
+        """
+        if type(chunk) is FrameBatch:
+            frames = map(
+                frame_result, chunk.frames, chunk.stamps, repeat(chunk.linktype), repeat(make)
+            )
+            results = Counter(frames)
+        else:
+            results = Counter(
+                gre_result(item.payload, 0, len(item.payload), item.ts, item.mirror, make)
+                if isinstance(item, GrePayload)
+                else frame_result(item.frame, item.ts, item.linktype, make)
+                for item in chunk
+            )
+        syn_ack = results.pop(True, 0)
+        syn = results.pop(False, 0)
+        counts = self._skip_counts
+        for reason, count in results.items():
+            counts[reason] += count  # type: ignore[index]  # the rest are skip reasons
+        self.events += syn + syn_ack
+        return syn, syn_ack
+
     def explain_frame(self, frame: bytes, ts: float, linktype: int) -> DecodeResult:
         """The event, or why there is none; counters untouched."""
-        result = frame_result(frame, ts, linktype)
+        result = frame_result(frame, ts, linktype, syn_event)
         return SkipReason(result) if isinstance(result, str) else result
 
     def explain_gre(self, gre_packet: bytes, ts: float, mirror: str) -> DecodeResult:
         """The event in a bare GRE packet, or why there is none; counters untouched."""
-        result = gre_result(gre_packet, 0, len(gre_packet), ts, mirror)
+        result = gre_result(gre_packet, 0, len(gre_packet), ts, mirror, syn_event)
         return SkipReason(result) if isinstance(result, str) else result
 
 
-def frame_result(buf: bytes, ts: float, linktype: int) -> Mirrored:  # noqa: PLR0911, PLR0912
+def frame_result(  # noqa: PLR0911, PLR0912
+    buf: bytes, ts: float, linktype: int, make: SynFactory[EventT]
+) -> Mirrored[EventT]:
     """Decode a captured frame; the usual shapes are read here in two ``struct`` calls.
 
     Usual: Ethernet, IPv4 without options or IPv6 without extension headers, GRE with at most
@@ -81,7 +116,7 @@ def frame_result(buf: bytes, ts: float, linktype: int) -> Mirrored:  # noqa: PLR
     """
     size = len(buf)
     if linktype != 1 or size < 74:
-        return any_frame(buf, ts, linktype)
+        return any_frame(buf, ts, linktype, make)
     if buf[12] == 0x08:
         (
             ethertype,
@@ -97,28 +132,28 @@ def frame_result(buf: bytes, ts: float, linktype: int) -> Mirrored:  # noqa: PLR
             short_b,
         ) = OUTER_IPV4(buf, 0)
         if ethertype != 0x0800 or first != 0x45 or fragment & 0x3FFF or proto != 47:
-            return any_frame(buf, ts, linktype)
+            return any_frame(buf, ts, linktype, make)
         base = 38
         end = 14 + total
         if not total or end > size:
             end = size
         elif end < 38:  # too short for GRE: the general path says why
-            return any_frame(buf, ts, linktype)
+            return any_frame(buf, ts, linktype, make)
     elif buf[12] == 0x86:
         (ethertype, first, payload_len, proto, gre, word_a, word_b, short_a, short_b) = OUTER_IPV6(
             buf, 0
         )
         if ethertype != 0x86DD or first >> 4 != 6 or proto != 47:
-            return any_frame(buf, ts, linktype)
+            return any_frame(buf, ts, linktype, make)
         base = 58
         end = 54 + payload_len
         if not payload_len or end > size:
             end = size
         elif end < 58:
-            return any_frame(buf, ts, linktype)
+            return any_frame(buf, ts, linktype, make)
         mirror = buf[22:38]
     else:
-        return any_frame(buf, ts, linktype)
+        return any_frame(buf, ts, linktype, make)
     # ``word_a`` / ``short_a`` are read at the GRE payload, ``word_b`` / ``short_b`` 4 bytes on.
     if gre == 0x1000_88BE:  # ERSPAN II: a sequence number, then the 8-byte header
         word, start, erspan_type = word_b, base + 12, 2
@@ -136,7 +171,7 @@ def frame_result(buf: bytes, ts: float, linktype: int) -> Mirrored:  # noqa: PLR
     else:
         usual = False
     if not usual or end - start < 14:
-        return gre_after_base(buf, base, end, gre >> 16, gre & 0xFFFF, ts, mirror)
+        return gre_after_base(buf, base, end, gre >> 16, gre & 0xFFFF, ts, mirror, make)
     if buf[start + 12] == 0x08 and end - start >= 54:  # an untagged IPv4 mirrored frame
         (ethertype, first, total, fragment, proto, src, dst, sport, dport, data_off, tcp_flags) = (
             ETH_IPV4_TCP(buf, start)
@@ -152,8 +187,8 @@ def frame_result(buf: bytes, ts: float, linktype: int) -> Mirrored:  # noqa: PLR
             if not tcp_flags & 0x02:
                 return NOT_SYN
             if word < 0:
-                return syn_event(ts, src, sport, dst, dport, tcp_flags, None, 1, None, None, mirror)
-            return syn_event(
+                return make(ts, src, sport, dst, dport, tcp_flags, None, 1, None, None, mirror)
+            return make(
                 ts, src, sport, dst, dport, tcp_flags, None, erspan_type, word >> 16 & 0x0FFF,
                 word & 0x03FF, mirror,
             )  # fmt: skip
@@ -172,16 +207,16 @@ def frame_result(buf: bytes, ts: float, linktype: int) -> Mirrored:  # noqa: PLR
             if not tcp_flags & 0x02:
                 return NOT_SYN
             if word < 0:
-                return syn_event(
+                return make(
                     ts, src, sport, dst, dport, tcp_flags, tci & 0x0FFF, 1, None, None, mirror
                 )
-            return syn_event(
+            return make(
                 ts, src, sport, dst, dport, tcp_flags, tci & 0x0FFF, erspan_type,
                 word >> 16 & 0x0FFF, word & 0x03FF, mirror,
             )  # fmt: skip
     if word < 0:
-        return mirrored_frame(buf, start, end, 0, ts, None, 1, None, None, mirror, False)
+        return mirrored_frame(buf, start, end, 0, ts, None, 1, None, None, mirror, False, make)
     return mirrored_frame(
         buf, start, end, 0, ts, None, erspan_type, word >> 16 & 0x0FFF, word & 0x03FF, mirror,
-        False,
+        False, make,
     )  # fmt: skip

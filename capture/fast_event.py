@@ -16,6 +16,7 @@ import socket
 from collections.abc import Callable
 from typing import Any, Final
 
+from capture.fast_fields import EventT
 from models.connection import ConnectionEvent, Kind
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ MirrorRef = str | int | bytes
 """The mirror's address: its text, an outer IPv4 source as an int, or an IPv6 source's bytes;
 formatted (and cached) only when a frame yields an event."""
 
-SynEventFactory = Callable[
+SynFactory = Callable[
     [
         float,
         int | bytes,
@@ -61,8 +62,11 @@ SynEventFactory = Callable[
         int | None,
         MirrorRef,
     ],
-    ConnectionEvent,
+    EventT,
 ]
+"""What the fast decoder calls with a SYN's raw fields (ts, src, sport, dst, dport, TCP flags,
+vlan, erspan_version, erspan_vlan, session, mirror): it builds an event, or packs a record."""
+SynEventFactory = SynFactory[ConnectionEvent]
 
 
 def _layout_twin() -> type[Any] | None:

@@ -7,13 +7,15 @@ the reason's plain string (a dict key and a return value that costs nothing to m
 from __future__ import annotations
 
 import struct
-from typing import Final
+from typing import Final, TypeAlias, TypeVar
 
 from capture.skips import SkipReason
-from models.connection import ConnectionEvent
 
-Mirrored = ConnectionEvent | str
-"""What every fast decoding function returns: an event, or the string value of a SkipReason."""
+EventT = TypeVar("EventT")
+"""What the decoder's event factory makes of a SYN: a ConnectionEvent, or a packed record."""
+Mirrored: TypeAlias = EventT | str
+"""What every fast decoding function returns: the factory's result for a SYN, or the string
+value of a SkipReason."""
 
 TRUNCATED: Final = SkipReason.TRUNCATED.value
 BAD_LENGTH: Final = SkipReason.BAD_LENGTH.value

@@ -6,7 +6,7 @@ says Type II (8 bytes) or III (12 bytes, plus an 8-byte subheader when its O bit
 
 from __future__ import annotations
 
-from capture.fast_event import MirrorRef
+from capture.fast_event import MirrorRef, SynFactory
 from capture.fast_fields import (
     TRUNCATED,
     TWO_SHORTS,
@@ -15,17 +15,20 @@ from capture.fast_fields import (
     UNSUPPORTED_ERSPAN_VERSION,
     UNSUPPORTED_GRE_ROUTING,
     UNSUPPORTED_GRE_VERSION,
+    EventT,
     Mirrored,
 )
 from capture.fast_inner import mirrored_frame
 
 
-def gre_result(buf: bytes, off: int, end: int, ts: float, mirror: MirrorRef) -> Mirrored:
+def gre_result(  # noqa: PLR0917  # the decoder's calling convention
+    buf: bytes, off: int, end: int, ts: float, mirror: MirrorRef, make: SynFactory[EventT]
+) -> Mirrored[EventT]:
     """Decode from the GRE header at ``off``: GRE, ERSPAN I/II/III, then the mirrored packet."""
     if end - off < 4:
         return TRUNCATED
     flags, proto = TWO_SHORTS(buf, off)
-    return gre_after_base(buf, off + 4, end, flags, proto, ts, mirror)
+    return gre_after_base(buf, off + 4, end, flags, proto, ts, mirror, make)
 
 
 def gre_after_base(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: calls cost
@@ -36,7 +39,8 @@ def gre_after_base(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
     proto: int,
     ts: float,
     mirror: MirrorRef,
-) -> Mirrored:
+    make: SynFactory[EventT],
+) -> Mirrored[EventT]:
     """The GRE packet whose base header (``flags``, ``proto``) ends at ``off``."""
     if flags & 0x4007:
         return UNSUPPORTED_GRE_VERSION if flags & 0x0007 else UNSUPPORTED_GRE_ROUTING
@@ -51,7 +55,7 @@ def gre_after_base(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
             return TRUNCATED
     if proto == 0x88BE:
         if not flags & 0x1000:  # no sequence number: Type I, no ERSPAN header
-            return mirrored_frame(buf, off, end, 0, ts, None, 1, None, None, mirror, False)
+            return mirrored_frame(buf, off, end, 0, ts, None, 1, None, None, mirror, False, make)
     elif proto != 0x22EB:
         if proto == 0x6558:
             ethertype = 0
@@ -59,7 +63,9 @@ def gre_after_base(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
             ethertype = proto
         else:
             return UNKNOWN_GRE_PROTOCOL
-        return mirrored_frame(buf, off, end, ethertype, ts, None, None, None, None, mirror, False)
+        return mirrored_frame(
+            buf, off, end, ethertype, ts, None, None, None, None, mirror, False, make
+        )
     if end - off < 8:
         if off >= end:
             return TRUNCATED
@@ -94,4 +100,5 @@ def gre_after_base(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
         word1 & 0x03FF,
         mirror,
         False,
+        make,
     )

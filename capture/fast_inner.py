@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from capture.fast_event import MirrorRef, syn_event
+from capture.fast_event import MirrorRef, SynFactory
 from capture.fast_fields import (
     BAD_IP_VERSION,
     BAD_LENGTH,
@@ -34,6 +34,7 @@ from capture.fast_fields import (
     UNSUPPORTED_VXLAN_PROTOCOL,
     VLAN_IPV4_TCP,
     VXLAN_TRUNCATED,
+    EventT,
     Mirrored,
 )
 from capture.fast_ipv6 import ipv6_payload
@@ -54,7 +55,8 @@ def mirrored_frame(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
     session: int | None,
     mirror: MirrorRef,
     inside_vxlan: bool,
-) -> Mirrored:
+    make: SynFactory[EventT],
+) -> Mirrored[EventT]:
     """Decode a mirrored packet: an Ethernet frame at ``off`` when ``ethertype`` is 0; else
     ``off`` is just past an Ethernet type field (or a GRE or VXLAN-GPE protocol) of that value.
     """
@@ -77,7 +79,7 @@ def mirrored_frame(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
             ):
                 if not flags & 0x02:
                     return NOT_SYN
-                return syn_event(
+                return make(
                     ts, src, sport, dst, dport, flags, tci & 0x0FFF, erspan_version, erspan_vlan,
                     session, mirror,
                 )  # fmt: skip
@@ -107,7 +109,7 @@ def mirrored_frame(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
             ):
                 if not flags & 0x02:
                     return NOT_SYN
-                return syn_event(
+                return make(
                     ts, src, sport, dst, dport, flags, vlan, erspan_version, erspan_vlan, session,
                     mirror,
                 )  # fmt: skip
@@ -122,7 +124,7 @@ def mirrored_frame(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
             ):
                 if not flags & 0x02:
                     return NOT_SYN
-                return syn_event(
+                return make(
                     ts, buf[off + 8 : off + 24], sport, buf[off + 24 : off + 40], dport, flags,
                     vlan, erspan_version, erspan_vlan, session, mirror,
                 )  # fmt: skip
@@ -130,7 +132,7 @@ def mirrored_frame(  # noqa: PLR0911, PLR0912, PLR0917  # one flat function: cal
         return INNER_NOT_IP
     return _any_ip(
         buf, off, end, ethertype, ts, vlan, erspan_version, erspan_vlan, session, mirror,
-        inside_vxlan,
+        inside_vxlan, make,
     )  # fmt: skip
 
 
@@ -146,7 +148,8 @@ def _any_ip(  # noqa: PLR0911, PLR0912, PLR0917
     session: int | None,
     mirror: MirrorRef,
     inside_vxlan: bool,
-) -> Mirrored:
+    make: SynFactory[EventT],
+) -> Mirrored[EventT]:
     """The general path for a mirrored IP packet: options, extension headers, errors, VXLAN."""
     if ethertype == 0x0800:
         if end - off < 20:
@@ -186,11 +189,11 @@ def _any_ip(  # noqa: PLR0911, PLR0912, PLR0917
             src, dst = TWO_ADDRESSES_V4(buf, off + 12)
         else:
             src, dst = buf[off + 8 : off + 24], buf[off + 24 : off + 40]
-        return syn_event(
+        return make(
             ts, src, sport, dst, dport, flags, vlan, erspan_version, erspan_vlan, session, mirror
         )
     if proto == 17 and not inside_vxlan:
-        return _vxlan(buf, l4, end, ts, vlan, erspan_version, erspan_vlan, session, mirror)
+        return _vxlan(buf, l4, end, ts, vlan, erspan_version, erspan_vlan, session, mirror, make)
     return NOT_TCP
 
 
@@ -204,7 +207,8 @@ def _vxlan(  # noqa: PLR0917
     erspan_vlan: int | None,
     session: int | None,
     mirror: MirrorRef,
-) -> Mirrored:
+    make: SynFactory[EventT],
+) -> Mirrored[EventT]:
     """A UDP datagram inside the mirror: VXLAN (4789) or VXLAN-GPE (4790) is decoded once."""
     if end - off < 8:
         return TRUNCATED
@@ -228,5 +232,6 @@ def _vxlan(  # noqa: PLR0917
     else:
         return UNSUPPORTED_VXLAN_PROTOCOL
     return mirrored_frame(
-        buf, off + 8, end, ethertype, ts, vlan, erspan_version, erspan_vlan, session, mirror, True
-    )
+        buf, off + 8, end, ethertype, ts, vlan, erspan_version, erspan_vlan, session, mirror, True,
+        make,
+    )  # fmt: skip

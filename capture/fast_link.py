@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from capture.fast_event import SynFactory
 from capture.fast_fields import (
     BAD_IP_VERSION,
     BAD_LENGTH,
@@ -21,6 +22,7 @@ from capture.fast_fields import (
     TWO_SHORTS,
     UNSUPPORTED_LINKTYPE,
     UNSUPPORTED_VLAN_STACK,
+    EventT,
     Mirrored,
 )
 from capture.fast_gre import gre_result
@@ -30,7 +32,9 @@ from capture.protocol_numbers import LINKTYPE_MASK, VLAN_TPIDS
 _TPIDS: Final = VLAN_TPIDS
 
 
-def any_frame(buf: bytes, ts: float, linktype: int) -> Mirrored:  # noqa: PLR0911, PLR0912
+def any_frame(  # noqa: PLR0911, PLR0912
+    buf: bytes, ts: float, linktype: int, make: SynFactory[EventT]
+) -> Mirrored[EventT]:
     """Decode a captured frame of any supported link type and outer IP shape."""
     size = len(buf)
     linktype &= LINKTYPE_MASK
@@ -64,14 +68,14 @@ def any_frame(buf: bytes, ts: float, linktype: int) -> Mirrored:  # noqa: PLR091
             return IP_FRAGMENT
         if proto != 47:
             return NOT_GRE
-        return gre_result(buf, off + header_len, end, ts, TWO_ADDRESSES_V4(buf, off + 12)[0])
+        return gre_result(buf, off + header_len, end, ts, TWO_ADDRESSES_V4(buf, off + 12)[0], make)
     payload = ipv6_payload(buf, off, size)
     if isinstance(payload, str):
         return payload
     proto, start, end = payload
     if proto != 47:
         return NOT_GRE
-    return gre_result(buf, start, end, ts, buf[off + 8 : off + 24])
+    return gre_result(buf, start, end, ts, buf[off + 8 : off + 24], make)
 
 
 def _ethernet_ip(buf: bytes, size: int, ethertype: int) -> tuple[int, int] | str:

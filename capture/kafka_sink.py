@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
+from capture.fast_event import SynFactory
 from capture.kafka_publisher import KafkaPublisher
 from capture.shard_batcher import ShardBatcher
 from models.connection import ConnectionEvent
@@ -46,6 +47,14 @@ class KafkaSink:
 
     def accept(self, events: Sequence[ConnectionEvent]) -> None:
         for full in self._batcher.add_all(events, self._clock()):
+            self.publisher.submit(full)
+
+    def packer(self) -> SynFactory[bool]:
+        """For the decoder: each SYN's fields go straight into a shard batch's record."""
+        return self._batcher.packer(self._clock())
+
+    def packed(self) -> None:
+        for full in self._batcher.take_full():
             self.publisher.submit(full)
 
     @property

@@ -4,6 +4,11 @@ The shard comes from the server address of the connection (the SYN's destination
 SYN-ACK's source), so every event about one server carries the same Kafka key and lands on one
 partition. A batch leaves when it is full or when its oldest event has waited long enough, so
 a quiet shard still reaches Kafka within the delay. Pure: the caller supplies the clock.
+
+Events arrive two ways: as ``ConnectionEvent`` objects (``add``, ``add_all``), or straight from
+the fast decoder as a SYN's raw header fields (``packer``), which the capture loop uses: a
+record is then packed from the decoder's integers with no event object and no address text
+in between. Both write the same bytes (``models.connection_wire`` version 2).
 """
 
 from __future__ import annotations
@@ -12,14 +17,22 @@ import zlib
 from collections.abc import Iterable
 from typing import Final
 
+from capture.fast_event import MirrorRef, SynFactory
 from models.connection import ConnectionEvent, Kind
 from models.connection_wire import (
+    FAMILY_SHIFT,
+    HAS_ERSPAN_VLAN,
+    HAS_SESSION,
+    HAS_VLAN,
     HEADER_SIZE,
-    RECORD_SIZE,
+    RECORDS_V2,
+    AddressKey,
+    address_key,
+    batch_count,
     decode_batch,
     encode_batch,
     encoded_size,
-    pack_record_into,
+    pack_event_into,
     packed_address,
     write_header,
 )
@@ -27,6 +40,9 @@ from models.connection_wire import (
 SHARD_CACHE_LIMIT: Final = 65_536
 """Distinct server addresses whose shard is kept; the cache is emptied when it grows past this."""
 _SYN: Final = Kind.SYN
+_V4_MAPPED_PREFIX: Final = b"\x00" * 10 + b"\xff\xff"
+_PACK_V2: Final = tuple(layout.pack_into for layout in RECORDS_V2)
+_SIZES_V2: Final = tuple(layout.size for layout in RECORDS_V2)
 
 
 class Batch:
@@ -43,7 +59,7 @@ class Batch:
     ) -> None:
         self.shard = shard
         self.value = encode_batch(events) if value is None else value
-        self.count = (len(self.value) - HEADER_SIZE) // RECORD_SIZE
+        self.count = batch_count(self.value)
 
     @property
     def key(self) -> bytes:
@@ -71,19 +87,27 @@ def shard_of(address: str, shards: int) -> int:
     return zlib.crc32(packed) % shards
 
 
+def shard_of_key(key: AddressKey, shards: int) -> int:
+    """``shard_of`` for a decoder's address key (an IPv4 int or IPv6 bytes)."""
+    if type(key) is int:
+        return zlib.crc32(_V4_MAPPED_PREFIX + key.to_bytes(4, "big")) % shards
+    return zlib.crc32(key) % shards  # type: ignore[arg-type]  # not an int: bytes
+
+
 class _Pending:
     """One shard's records so far, packed into a buffer sized for a full batch."""
 
-    __slots__ = ("buffer", "count", "since")
+    __slots__ = ("buffer", "count", "end", "since")
 
     def __init__(self, since: float, max_events: int) -> None:
         self.buffer = bytearray(encoded_size(max_events))
         self.count = 0
+        self.end = HEADER_SIZE
         self.since = since
 
     def value(self) -> bytes:
         write_header(self.buffer, self.count)
-        return bytes(memoryview(self.buffer)[: encoded_size(self.count)])
+        return bytes(memoryview(self.buffer)[: self.end])
 
 
 class ShardBatcher:
@@ -97,7 +121,13 @@ class ShardBatcher:
         self.max_delay = max_delay
         self._pending: dict[int, _Pending] = {}
         self._shard_by_address: dict[str, int] = {}
-        self.pending_events = 0
+        self._shard_by_key: dict[AddressKey, int] = {}
+        self._full: list[Batch] = []
+
+    @property
+    def pending_events(self) -> int:
+        """Events added but not yet in a batch handed out."""
+        return sum(p.count for p in self._pending.values()) + sum(b.count for b in self._full)
 
     def add(self, event: ConnectionEvent, now: float) -> Batch | None:
         """Queue ``event``; returns its shard's batch when this event filled it."""
@@ -105,35 +135,99 @@ class ShardBatcher:
         return full[0] if full else None
 
     def add_all(self, events: Iterable[ConnectionEvent], now: float) -> list[Batch]:
-        """Queue ``events`` in order; returns the batches they filled, in the order they filled.
-
-        One flat loop, shards looked up by address text in a dict: a call and a CRC-32 per
-        event cost as much as decoding it.
-        """
-        full: list[Batch] = []
-        shard_by_address, pending_by_shard = self._shard_by_address, self._pending
-        max_events = self.max_events
-        pack = pack_record_into
+        """Queue ``events`` in order; returns the batches they filled, in the order they filled."""
         for event in events:
             address = event.dst if event.kind is _SYN else event.src
-            shard = shard_by_address.get(address)
+            shard = self._shard_by_address.get(address)
             if shard is None:
-                shard = self._shard_for(address)
+                shard = self._shard_for_address(address)
+            pending = self._pending.get(shard)
+            if pending is None:
+                pending = self._pending[shard] = _Pending(now, self.max_events)
+            pending.end = pack_event_into(pending.buffer, pending.end, event)
+            pending.count += 1
+            if pending.count >= self.max_events:
+                self._full.append(self._take(shard))
+        return self.take_full()
+
+    def packer(self, now: float) -> SynFactory[bool]:
+        """The fast decoder's event factory for one chunk read at ``now``: it packs each SYN's
+        fields into its shard's batch and says whether it was a SYN-ACK. ``take_full()`` then
+        hands out the batches that filled.
+
+        One flat closure, the shard looked up by the decoder's address key: each call here is
+        per event, so it avoids every call, attribute and conversion it can.
+        """
+        shard_by_key, pending_by_shard = self._shard_by_key, self._pending
+        full, max_events = self._full, self.max_events
+        shard_for_key, take = self._shard_for_key, self._take
+        pack_by_family, size_by_family = _PACK_V2, _SIZES_V2
+
+        def pack(  # noqa: PLR0917  # the decoder's calling convention
+            ts: float,
+            src: int | bytes,
+            sport: int,
+            dst: int | bytes,
+            dport: int,
+            tcp_flags: int,
+            vlan: int | None,
+            erspan_version: int | None,
+            erspan_vlan: int | None,
+            session: int | None,
+            mirror: MirrorRef,
+        ) -> bool:
+            flags = tcp_flags >> 4 & 1  # ACK: a SYN-ACK, whose server is its source
+            server = src if flags else dst
+            shard = shard_by_key.get(server)
+            if shard is None:
+                shard = shard_for_key(server)
             pending = pending_by_shard.get(shard)
             if pending is None:
                 pending = pending_by_shard[shard] = _Pending(now, max_events)
-            count = pending.count
-            pack(pending.buffer, HEADER_SIZE + count * RECORD_SIZE, event)
-            pending.count = count + 1
-            self.pending_events += 1
-            if count + 1 >= max_events:
-                full.append(self._take(shard))
+            if vlan is None:
+                vlan = 0
+            else:
+                flags |= HAS_VLAN
+            if erspan_vlan is None:
+                erspan_vlan = 0
+            else:
+                flags |= HAS_ERSPAN_VLAN
+            if session is None:
+                session = 0
+            else:
+                flags |= HAS_SESSION
+            if type(mirror) is str:
+                mirror = address_key(mirror)
+            family = (type(src) is int) | (type(dst) is int) << 1 | (type(mirror) is int) << 2
+            end = pending.end
+            pack_by_family[family](
+                pending.buffer, end, flags | family << FAMILY_SHIFT, erspan_version or 0,
+                sport, dport, vlan, erspan_vlan, session, ts, src, dst, mirror,
+            )  # fmt: skip
+            pending.end = end + size_by_family[family]
+            count = pending.count = pending.count + 1
+            if count >= max_events:
+                full.append(take(shard))
+            return tcp_flags & 0x10 != 0
+
+        return pack
+
+    def take_full(self) -> list[Batch]:
+        """The batches filled since the last call, in the order they filled."""
+        full = self._full[:]
+        self._full.clear()
         return full
 
-    def _shard_for(self, address: str) -> int:
+    def _shard_for_address(self, address: str) -> int:
         if len(self._shard_by_address) >= SHARD_CACHE_LIMIT:
             self._shard_by_address.clear()
         shard = self._shard_by_address[address] = shard_of(address, self.shards)
+        return shard
+
+    def _shard_for_key(self, key: AddressKey) -> int:
+        if len(self._shard_by_key) >= SHARD_CACHE_LIMIT:
+            self._shard_by_key.clear()
+        shard = self._shard_by_key[key] = shard_of_key(key, self.shards)
         return shard
 
     def due(self, now: float) -> list[Batch]:
@@ -148,10 +242,8 @@ class ShardBatcher:
         return min(p.since for p in self._pending.values()) + self.max_delay
 
     def drain(self) -> list[Batch]:
-        """Every pending batch, due or not: used when capture stops."""
-        return [self._take(shard) for shard in list(self._pending)]
+        """Every batch not handed out yet, full or pending: used when capture stops."""
+        return self.take_full() + [self._take(shard) for shard in list(self._pending)]
 
     def _take(self, shard: int) -> Batch:
-        pending = self._pending.pop(shard)
-        self.pending_events -= pending.count
-        return Batch(shard, value=pending.value())
+        return Batch(shard, value=self._pending.pop(shard).value())

@@ -1,18 +1,30 @@
-"""The Kafka value format of connection events: a versioned batch of fixed-size binary records.
+"""The Kafka value format of connection events: a versioned batch of binary records.
 
 A processor host sees hundreds of thousands of SYNs a second; JSON per event would cost more
-than decoding them. One message carries many events, each a 68-byte record, so the broker and
-the stream app handle few, compressible messages. The layout (all integers big-endian):
+than decoding them. One message carries many events, so the broker and the stream app handle
+few, compressible messages. All integers are big-endian:
 
-    header  (8 bytes)   magic b"MKC" | version u8 (= 1) | event count u32
-    record (68 bytes)   ts f64 | src 16s | dst 16s | mirror 16s | sport u16 | dport u16
-                        | vlan u16 | erspan_vlan u16 | session u16 | erspan_version u8 | flags u8
+    header   (8 bytes)      magic b"MKC" | version u8 | event count u32
 
-Addresses are 16-byte IPv6, IPv4 ones mapped (::ffff:a.b.c.d); a flag bit per address says it
-was IPv4, so the text form round-trips exactly, in inet_ntop's spelling as the decoders
-write it (socket's address conversions are pure functions: no I/O). Optional integers are 0
-with their flag clear, and ``erspan_version`` 0 means plain GRE. A reader refuses versions it
-does not know rather than guess: a new layout gets a new version number.
+    version 2 record        flags u8 | erspan_version u8 | sport u16 | dport u16 | vlan u16
+    (32 to 68 bytes)        | erspan_vlan u16 | session u16 | ts f64 | src | dst | mirror
+                            each address 4 bytes (u32) when its IPv4 flag is set, else 16
+
+    version 1 record        ts f64 | src 16s | dst 16s | mirror 16s | sport u16 | dport u16
+    (68 bytes)              | vlan u16 | erspan_vlan u16 | session u16 | erspan_version u8
+                            | flags u8; IPv4 addresses mapped into 16 bytes (::ffff:a.b.c.d)
+
+Version 2 is what ``encode_batch`` writes: an all-IPv4 event takes 32 bytes instead of 68,
+which halves what is compressed and sent, and the decoder's 32-bit IPv4 addresses go into
+a record without being formatted as text. Its flags come first, so a reader knows the
+record's size before it reads the rest. Readers take both versions and refuse others rather
+than guess: a new layout gets a new version number. Upgrade the consumers (stream workers)
+before the producers (processor hosts): a consumer that only knows version 1 skips version 2.
+
+A flag bit per address says it was IPv4, so the text form round-trips exactly, in
+inet_ntop's spelling as the decoders write it (socket's address conversions are pure
+functions: no I/O). Optional integers are 0 with their flag clear, and ``erspan_version`` 0
+means plain GRE.
 """
 
 from __future__ import annotations
@@ -21,40 +33,58 @@ import socket
 import struct
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Final
 
 from models.connection import ConnectionEvent, Kind
 from models.errors import WireFormatError
 
-MAGIC = b"MKC"
-VERSION = 1
-HEADER = struct.Struct("!3sBI")
-RECORD = struct.Struct("!d16s16s16sHHHHHBB")
-HEADER_SIZE = HEADER.size
-RECORD_SIZE = RECORD.size
+MAGIC: Final = b"MKC"
+VERSION: Final = 2
+"""The version ``encode_batch`` writes."""
+READABLE_VERSIONS: Final = (1, 2)
+HEADER: Final = struct.Struct("!3sBI")
+HEADER_SIZE: Final = HEADER.size
 
-SYN_ACK = 0x01
-HAS_VLAN = 0x02
-HAS_ERSPAN_VLAN = 0x04
-HAS_SESSION = 0x08
-SRC_IS_V4 = 0x10
-DST_IS_V4 = 0x20
-MIRROR_IS_V4 = 0x40
-RESERVED = 0x80
+SYN_ACK: Final = 0x01
+HAS_VLAN: Final = 0x02
+HAS_ERSPAN_VLAN: Final = 0x04
+HAS_SESSION: Final = 0x08
+SRC_IS_V4: Final = 0x10
+DST_IS_V4: Final = 0x20
+MIRROR_IS_V4: Final = 0x40
+RESERVED: Final = 0x80
+FAMILY_SHIFT: Final = 4
+"""``flags >> FAMILY_SHIFT`` (reserved bit clear) is the record's layout: bit 0 set when the
+source is IPv4, bit 1 the destination, bit 2 the mirror."""
 
-_Record = tuple[float, bytes, bytes, bytes, int, int, int, int, int, int, int]
+RECORD_V1: Final = struct.Struct("!d16s16s16sHHHHHBB")
+RECORDS_V2: Final = tuple(
+    struct.Struct("!BBHHHHHd" + "".join("I" if family >> bit & 1 else "16s" for bit in range(3)))
+    for family in range(8)
+)
+"""Version 2 record layouts, indexed by ``flags >> FAMILY_SHIFT``."""
+MAX_RECORD_SIZE: Final = max(RECORD_V1.size, *(layout.size for layout in RECORDS_V2))
+MIN_RECORD_SIZE: Final = min(layout.size for layout in RECORDS_V2)
+
 _V4_MAPPED_PREFIX = b"\x00" * 10 + b"\xff\xff"
 _MAX_COUNT = 0xFFFFFFFF
-_ADDRESS_CACHE_LIMIT = 65536
+_CACHE_LIMIT = 65536
+
+AddressKey = int | bytes
+"""An address as the decoders hold it: IPv4 as a 32-bit int, IPv6 as its 16 bytes."""
 
 
 def encoded_size(count: int) -> int:
-    """Bytes of a batch of ``count`` events; lets callers keep messages under the broker's limit."""
-    return HEADER_SIZE + count * RECORD_SIZE
+    """The most bytes a batch of ``count`` events takes: all-IPv6 records.
+
+    Lets callers keep messages under the broker's limit whatever the address families.
+    """
+    return HEADER_SIZE + count * MAX_RECORD_SIZE
 
 
-@lru_cache(maxsize=_ADDRESS_CACHE_LIMIT)
+@lru_cache(maxsize=_CACHE_LIMIT)
 def packed_address(text: str) -> tuple[bytes, bool]:
-    """The 16-byte form of an IPv4 or IPv6 address and whether it was IPv4."""
+    """The 16-byte form of an IPv4 or IPv6 address (IPv4 mapped) and whether it was IPv4."""
     try:
         if ":" in text:
             return socket.inet_pton(socket.AF_INET6, text), False
@@ -65,12 +95,28 @@ def packed_address(text: str) -> tuple[bytes, bool]:
         ) from exc
 
 
-@lru_cache(maxsize=65536)
-def _address_text(packed: bytes, is_v4: bool) -> str:
-    # inet_ntop, like the decoders, so that a decoded event equals the one that was encoded.
-    if is_v4:
-        return socket.inet_ntop(socket.AF_INET, packed[12:])
-    return socket.inet_ntop(socket.AF_INET6, packed)
+@lru_cache(maxsize=_CACHE_LIMIT)
+def address_key(text: str) -> AddressKey:
+    """The key form of an address's text: an int for IPv4, 16 bytes for IPv6."""
+    packed, is_v4 = packed_address(text)
+    return int.from_bytes(packed[12:], "big") if is_v4 else packed
+
+
+def address_text(key: AddressKey) -> str:
+    """inet_ntop's text of an address key (like the decoders, so decoded events are equal)."""
+    text = _texts.get(key)
+    if text is None:
+        if len(_texts) >= _CACHE_LIMIT:
+            _texts.clear()
+        if type(key) is int:
+            text = socket.inet_ntop(socket.AF_INET, key.to_bytes(4, "big"))
+        else:
+            text = socket.inet_ntop(socket.AF_INET6, key)  # type: ignore[arg-type]  # bytes
+        _texts[key] = text
+    return text
+
+
+_texts: dict[AddressKey, str] = {}
 
 
 def _optional(value: int | None, flag: int, name: str, limit: int) -> tuple[int, int]:
@@ -81,10 +127,8 @@ def _optional(value: int | None, flag: int, name: str, limit: int) -> tuple[int,
     return value, flag
 
 
-def _pack(event: ConnectionEvent) -> bytes:
-    src, src_v4 = packed_address(event.src)
-    dst, dst_v4 = packed_address(event.dst)
-    mirror, mirror_v4 = packed_address(event.mirror)
+def _checked_fields(event: ConnectionEvent) -> tuple[int, int, int, int, int]:
+    """(vlan, erspan_vlan, session, erspan_version, flags without address bits), validated."""
     vlan, vlan_flag = _optional(event.vlan, HAS_VLAN, "vlan", 0xFFFF)
     erspan_vlan, erspan_vlan_flag = _optional(
         event.erspan_vlan, HAS_ERSPAN_VLAN, "erspan_vlan", 0xFFFF
@@ -95,10 +139,34 @@ def _pack(event: ConnectionEvent) -> bytes:
         raise WireFormatError(f"erspan_version={version} is not 1, 2, 3 or None")
     flags = vlan_flag | erspan_vlan_flag | session_flag
     flags |= SYN_ACK if event.kind is Kind.SYN_ACK else 0
+    return vlan, erspan_vlan, session, version, flags
+
+
+def pack_event_into(out: bytearray, offset: int, event: ConnectionEvent) -> int:
+    """Write ``event``'s version 2 record at ``offset``; returns the offset after it."""
+    vlan, erspan_vlan, session, version, flags = _checked_fields(event)
+    src, dst, mirror = address_key(event.src), address_key(event.dst), address_key(event.mirror)
+    family = (type(src) is int) | (type(dst) is int) << 1 | (type(mirror) is int) << 2
+    layout = RECORDS_V2[family]
+    try:
+        layout.pack_into(
+            out, offset, flags | family << FAMILY_SHIFT, version, event.sport, event.dport,
+            vlan, erspan_vlan, session, event.ts, src, dst, mirror,
+        )  # fmt: skip
+    except struct.error as exc:
+        raise WireFormatError(f"cannot encode {event}: {exc}; ports must be 0..65535") from exc
+    return offset + layout.size
+
+
+def _pack_v1(event: ConnectionEvent) -> bytes:
+    vlan, erspan_vlan, session, version, flags = _checked_fields(event)
+    src, src_v4 = packed_address(event.src)
+    dst, dst_v4 = packed_address(event.dst)
+    mirror, mirror_v4 = packed_address(event.mirror)
     flags |= (SRC_IS_V4 if src_v4 else 0) | (DST_IS_V4 if dst_v4 else 0)
     flags |= MIRROR_IS_V4 if mirror_v4 else 0
     try:
-        return RECORD.pack(
+        return RECORD_V1.pack(
             event.ts, src, dst, mirror, event.sport, event.dport,
             vlan, erspan_vlan, session, version, flags,
         )  # fmt: skip
@@ -106,85 +174,41 @@ def _pack(event: ConnectionEvent) -> bytes:
         raise WireFormatError(f"cannot encode {event}: {exc}; ports must be 0..65535") from exc
 
 
-def encode_batch(events: Iterable[ConnectionEvent]) -> bytes:
-    """One Kafka message value holding ``events`` in order."""
+def encode_batch(events: Iterable[ConnectionEvent], *, version: int = VERSION) -> bytes:
+    """One Kafka message value holding ``events`` in order.
+
+    ``version=1`` writes the old layout, for consumers that do not read version 2 yet.
+    """
     batch = events if isinstance(events, list | tuple) else list(events)
     out = bytearray(encoded_size(len(batch)))
-    write_header(out, len(batch))
+    write_header(out, len(batch), version)
     offset = HEADER_SIZE
-    for event in batch:
-        pack_record_into(out, offset, event)
-        offset += RECORD_SIZE
-    return bytes(out)
+    if version == 1:
+        for event in batch:
+            out[offset : offset + RECORD_V1.size] = _pack_v1(event)
+            offset += RECORD_V1.size
+    elif version == 2:  # the version number
+        for event in batch:
+            offset = pack_event_into(out, offset, event)
+    else:
+        raise WireFormatError(f"cannot write connection batch version {version}; use 1 or 2")
+    return bytes(memoryview(out)[:offset])
 
 
-def write_header(out: bytearray, count: int) -> None:
+def write_header(out: bytearray, count: int, version: int = VERSION) -> None:
     """The batch header for ``count`` records at the start of ``out``."""
     if count > _MAX_COUNT:
         raise WireFormatError(f"{count} events do not fit one batch; split it")
-    HEADER.pack_into(out, 0, MAGIC, VERSION, count)
+    HEADER.pack_into(out, 0, MAGIC, version, count)
 
 
-def pack_record_into(out: bytearray, offset: int, event: ConnectionEvent) -> None:
-    """Write ``event``'s record at ``offset``: the bytes ``_pack`` makes, without its calls.
-
-    Addresses come from a cache of their 16-byte forms. An event this quick path cannot pack
-    goes through ``_pack``, which says what is wrong with it (or packs it, the same bytes).
-    """
-    try:
-        src, src_v4 = _packed_forms[event.src]
-        dst, dst_v4 = _packed_forms[event.dst]
-        mirror, mirror_v4 = _packed_forms[event.mirror]
-    except KeyError:
-        src, src_v4 = _packed_form(event.src)
-        dst, dst_v4 = _packed_form(event.dst)
-        mirror, mirror_v4 = _packed_form(event.mirror)
-    flags = (src_v4 & SRC_IS_V4) | (dst_v4 & DST_IS_V4) | (mirror_v4 & MIRROR_IS_V4)
-    if event.kind is _SYN_ACK_KIND:
-        flags |= SYN_ACK
-    vlan, erspan_vlan, session = event.vlan, event.erspan_vlan, event.session
-    if vlan is None:
-        vlan = 0
-    else:
-        flags |= HAS_VLAN
-    if erspan_vlan is None:
-        erspan_vlan = 0
-    else:
-        flags |= HAS_ERSPAN_VLAN
-    if session is None:
-        session = 0
-    else:
-        flags |= HAS_SESSION
-    version = event.erspan_version or 0
-    try:
-        if not 0 <= version <= 3:
-            raise ValueError(version)
-        _pack_into(
-            out, offset, event.ts, src, dst, mirror, event.sport, event.dport,
-            vlan, erspan_vlan, session, version, flags,
-        )  # fmt: skip
-    except (struct.error, ValueError, TypeError):
-        out[offset : offset + RECORD_SIZE] = _pack(event)  # raises, saying why
+def batch_count(data: bytes) -> int:
+    """The event count of a batch, from its header (checked)."""
+    return _check_header(data)[1]
 
 
-_packed_forms: dict[str, tuple[bytes, int]] = {}
-"""Address text -> (16-byte form, all three IPv4 flag bits if IPv4 else 0)."""
-_ALL_V4 = SRC_IS_V4 | DST_IS_V4 | MIRROR_IS_V4
-_SYN_ACK_KIND = Kind.SYN_ACK
-_pack_into = RECORD.pack_into
-
-
-def _packed_form(text: str) -> tuple[bytes, int]:
-    form = _packed_forms.get(text)
-    if form is None:
-        if len(_packed_forms) >= _ADDRESS_CACHE_LIMIT:
-            _packed_forms.clear()
-        packed, is_v4 = packed_address(text)
-        form = _packed_forms[text] = (packed, _ALL_V4 if is_v4 else 0)
-    return form
-
-
-def _check_header(data: bytes) -> int:
+def _check_header(data: bytes) -> tuple[int, int]:
+    """(version, count) of a batch whose header is valid and whose size can be right."""
     if len(data) < HEADER_SIZE:
         raise WireFormatError(
             f"truncated batch: {len(data)} bytes, shorter than the {HEADER_SIZE}-byte header"
@@ -195,40 +219,94 @@ def _check_header(data: bytes) -> int:
             f"not a Meeseeks connection batch (magic {magic!r}, expected {MAGIC!r}); "
             "check that the topic holds only `meeseeks capture` output"
         )
-    if version != VERSION:
+    if version not in READABLE_VERSIONS:
         raise WireFormatError(
-            f"unknown connection batch version {version}; this build reads version {VERSION}: "
-            "upgrade the consumer to the producer's Meeseeks version"
+            f"unknown connection batch version {version}; this build reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}: upgrade the consumer to the producer's "
+            "Meeseeks version"
         )
-    expected = encoded_size(count)
-    if len(data) != expected:
-        state = "truncated" if len(data) < expected else "oversized"
+    if version == 1:
+        smallest = largest = HEADER_SIZE + count * RECORD_V1.size
+    else:
+        smallest = HEADER_SIZE + count * MIN_RECORD_SIZE
+        largest = HEADER_SIZE + count * MAX_RECORD_SIZE
+    if not smallest <= len(data) <= largest:
+        state = "truncated" if len(data) < smallest else "oversized"
+        expected = f"{smallest}" if smallest == largest else f"{smallest} to {largest}"
         raise WireFormatError(
             f"{state} batch: header says {count} events ({expected} bytes), got {len(data)} bytes"
         )
-    return int(count)
+    return version, int(count)
 
 
-def _unpack(fields: _Record) -> ConnectionEvent:
-    ts, src, dst, mirror, sport, dport, vlan, erspan_vlan, session, version, flags = fields
-    if flags & RESERVED or version > 3:
+_Head = tuple[int, int, int, int, int, int, int, float]
+"""A record's fields but its addresses, in version 2 order: flags, erspan_version, sport,
+dport, vlan, erspan_vlan, session, ts."""
+
+
+def _event(head: _Head, src: str, dst: str, mirror: str) -> ConnectionEvent:
+    flags, version, sport, dport, vlan, erspan_vlan, session, ts = head
+    if flags & RESERVED or version > 3:  # ERSPAN Type III is the last
         raise WireFormatError(f"corrupt record: flags {flags:#04x}, erspan version {version}")
     return ConnectionEvent(
         ts=ts,
-        src=_address_text(src, bool(flags & SRC_IS_V4)),
+        src=src,
         sport=sport,
-        dst=_address_text(dst, bool(flags & DST_IS_V4)),
+        dst=dst,
         dport=dport,
         kind=Kind.SYN_ACK if flags & SYN_ACK else Kind.SYN,
         vlan=vlan if flags & HAS_VLAN else None,
         erspan_version=version or None,
         erspan_vlan=erspan_vlan if flags & HAS_ERSPAN_VLAN else None,
         session=session if flags & HAS_SESSION else None,
-        mirror=_address_text(mirror, bool(flags & MIRROR_IS_V4)),
+        mirror=mirror,
     )
+
+
+def _v1_text(packed: bytes, is_v4: int) -> str:
+    return address_text(int.from_bytes(packed[12:], "big") if is_v4 else packed)
+
+
+def _decode_v1(data: bytes) -> list[ConnectionEvent]:
+    events = []
+    for fields in RECORD_V1.iter_unpack(memoryview(data)[HEADER_SIZE:]):
+        ts, src, dst, mirror, sport, dport, vlan, erspan_vlan, session, version, flags = fields
+        head = (flags, version, sport, dport, vlan, erspan_vlan, session, ts)
+        src_text = _v1_text(src, flags & SRC_IS_V4)
+        dst_text = _v1_text(dst, flags & DST_IS_V4)
+        events.append(_event(head, src_text, dst_text, _v1_text(mirror, flags & MIRROR_IS_V4)))
+    return events
+
+
+_UNPACK_V2 = tuple(layout.unpack_from for layout in RECORDS_V2)
+_SIZES_V2 = tuple(layout.size for layout in RECORDS_V2)
+
+
+def _decode_v2(data: bytes, count: int) -> list[ConnectionEvent]:
+    events: list[ConnectionEvent] = []
+    pos = HEADER_SIZE
+    text = address_text
+    try:
+        for _ in range(count):
+            family = data[pos] >> FAMILY_SHIFT & 7
+            fields = _UNPACK_V2[family](data, pos)
+            pos += _SIZES_V2[family]
+            events.append(_event(fields[:8], text(fields[8]), text(fields[9]), text(fields[10])))
+    except (IndexError, struct.error) as exc:
+        raise WireFormatError(
+            f"truncated batch: header says {count} events, the data ends in record "
+            f"{len(events) + 1}"
+        ) from exc
+    if pos != len(data):
+        raise WireFormatError(
+            f"oversized batch: {count} events end at byte {pos}, got {len(data)} bytes"
+        )
+    return events
 
 
 def decode_batch(data: bytes) -> list[ConnectionEvent]:
     """The events of one message value; :class:`WireFormatError` when it is not a valid batch."""
-    _check_header(data)
-    return [_unpack(fields) for fields in RECORD.iter_unpack(memoryview(data)[HEADER_SIZE:])]
+    version, count = _check_header(data)
+    if version == 1:
+        return _decode_v1(data)
+    return _decode_v2(data, count)

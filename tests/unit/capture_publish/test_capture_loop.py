@@ -12,12 +12,17 @@ from capture.capture_loop import CaptureLoop
 from capture.decoder import Decoder
 from capture.erspan_encoder import mirror_frame
 from capture.file_source import FileSource
+from capture.kafka_publisher import KafkaPublisher
+from capture.kafka_sink import KafkaSink
 from capture.metrics import CaptureMetrics
 from capture.packet_builder import tcp_frame
 from capture.packets import Captured, Frame
 from capture.progress import FileProgress
+from capture.shard_batcher import ShardBatcher, server_address, shard_of
 from models.connection import ConnectionEvent
+from models.connection_wire import decode_batch
 from tests.unit.capture_publish.samples import write_handshakes_pcap
+from tests.unit.capture_publish.test_kafka_publisher import ScriptedProducer
 
 
 class ListSink:
@@ -109,3 +114,28 @@ async def test_nothing_is_read_while_the_sink_has_no_room() -> None:
     assert totals.kernel_drops == 3  # polled once more at the end
     assert totals.skips == {"truncated_record": 1}
     assert sample(metrics, "meeseeks_capture_kernel_dropped_packets_total") == 3
+
+
+async def test_a_packing_sink_gets_every_event_without_event_objects(tmp_path: Path) -> None:
+    capture = tmp_path / "handshakes.pcap"
+    expected = write_handshakes_pcap(capture, 300)
+    metrics = CaptureMetrics(CollectorRegistry())
+    producer = ScriptedProducer([], [])
+    publisher = KafkaPublisher(lambda: producer, "t", 1 << 20, metrics)
+    sink = KafkaSink(publisher, ShardBatcher(shards=4, max_events=50, max_delay=60.0))
+    loop = CaptureLoop(Decoder(), sink, metrics)
+    assert await sink.start(asyncio.Event())
+
+    totals = await loop.run(
+        FileSource(capture, realtime=False, progress=FileProgress(False)), asyncio.Event()
+    )
+    await sink.close()
+
+    published = [event for _, value in producer.sent for event in decode_batch(value)]
+    assert sorted(published, key=expected.index) == expected  # each event once, none lost
+    for key, value in producer.sent:
+        assert {shard_of(server_address(e), 4) for e in decode_batch(value)} == {int(key)}
+    assert (totals.packets, totals.events, totals.syn, totals.syn_ack) == (900, 600, 300, 300)
+    assert totals.skips == {"not_syn": 300}
+    assert sample(metrics, "meeseeks_capture_events_total", kind="syn-ack") == 300
+    assert sample(metrics, "meeseeks_capture_published_events_total") == 600

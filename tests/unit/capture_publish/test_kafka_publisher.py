@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry
 from capture.kafka_publisher import KafkaPublisher, Producer, PublishError
 from capture.metrics import CaptureMetrics
 from capture.shard_batcher import Batch
-from models.connection_wire import decode_batch, encoded_size
+from models.connection_wire import decode_batch
 from tests.unit.capture_publish.samples import make_event
 
 
@@ -105,11 +105,12 @@ async def test_publishes_and_counts() -> None:
 
 
 async def test_reading_waits_while_too_many_bytes_are_unacknowledged() -> None:
-    harness = Harness(max_inflight=encoded_size(10))
+    ten = batch(10)
+    harness = Harness(max_inflight=len(ten.value))
     publisher = harness.publisher
     await publisher.start(asyncio.Event())
     harness.producers[0].gate.clear()
-    publisher.submit(batch(10))
+    publisher.submit(ten)
     waiting = asyncio.get_running_loop().create_task(publisher.wait_for_room())
     await asyncio.sleep(0.05)
     assert not waiting.done()
@@ -120,10 +121,11 @@ async def test_reading_waits_while_too_many_bytes_are_unacknowledged() -> None:
 
 
 async def test_a_stop_request_ends_the_wait_for_room() -> None:
-    harness = Harness(max_inflight=encoded_size(1))
+    one = batch(1)
+    harness = Harness(max_inflight=len(one.value))
     await harness.publisher.start(asyncio.Event())
     harness.producers[0].gate.clear()
-    harness.publisher.submit(batch(1))
+    harness.publisher.submit(one)
     stop = asyncio.Event()
     waiting = asyncio.get_running_loop().create_task(harness.publisher.wait_for_room(stop))
     await asyncio.sleep(0.02)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from capture.shard_batcher import ShardBatcher, server_address, shard_key, shard_of
-from models.connection import Kind
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from capture.shard_batcher import ShardBatcher, server_address, shard_key, shard_of, shard_of_key
+from models.connection import ConnectionEvent, Kind
+from models.connection_wire import address_key, decode_batch
 from tests.unit.capture_publish.samples import make_event
+from tests.unit.capture_publish.test_connection_wire import events
 
 
 def test_server_is_syn_destination_and_syn_ack_source() -> None:
@@ -67,3 +73,41 @@ def test_drain_returns_everything_once() -> None:
 def test_bad_parameters_are_refused() -> None:
     with pytest.raises(ValueError, match="shards"):
         ShardBatcher(shards=0, max_events=1, max_delay=1.0)
+
+
+def fields(event: ConnectionEvent, mirror_as_text: bool) -> tuple[Any, ...]:
+    """The raw fields the fast decoder hands its factory for ``event``."""
+    tcp_flags = 0x12 if event.kind is Kind.SYN_ACK else 0x02
+    mirror = event.mirror if mirror_as_text else address_key(event.mirror)
+    return (
+        event.ts, address_key(event.src), event.sport, address_key(event.dst), event.dport,
+        tcp_flags, event.vlan, event.erspan_version, event.erspan_vlan, event.session, mirror,
+    )  # fmt: skip
+
+
+@given(st.lists(events, max_size=60), st.booleans())
+def test_packed_fields_make_the_same_batches_as_events(
+    batch: list[ConnectionEvent], mirror_as_text: bool
+) -> None:
+    by_event = ShardBatcher(shards=4, max_events=7, max_delay=1.0)
+    by_fields = ShardBatcher(shards=4, max_events=7, max_delay=1.0)
+    full_by_event = by_event.add_all(batch, 0.0)
+    pack = by_fields.packer(0.0)
+    said_syn_ack = [pack(*fields(event, mirror_as_text)) for event in batch]
+    full_by_fields = by_fields.take_full()
+    assert said_syn_ack == [event.kind is Kind.SYN_ACK for event in batch]
+    assert [(b.shard, b.value) for b in full_by_fields] == [
+        (b.shard, b.value) for b in full_by_event
+    ]
+    assert by_fields.pending_events == by_event.pending_events
+    rest = [(b.shard, b.value) for b in by_fields.drain()]
+    assert rest == [(b.shard, b.value) for b in by_event.drain()]
+    published = [e for b in full_by_fields for e in b.events] + [
+        e for _, value in rest for e in decode_batch(value)
+    ]
+    assert sorted(map(repr, published)) == sorted(map(repr, batch))  # each event once
+
+
+def test_a_decoder_key_lands_on_its_address_shard() -> None:
+    for text in ("10.1.2.3", "2001:db8::7", "::ffff:10.1.2.3"):
+        assert shard_of_key(address_key(text), 64) == shard_of(text, 64)
