@@ -22,11 +22,21 @@ from models.query_input import NodeKind, node_kind
 from models.topology import EdgeKey
 from sinks.errors import StoreConfigError, StoreUnavailableError
 from sinks.sqlite_annotations import annotation_condition
-from sinks.sqlite_schema import KEY_COLUMNS, PRAGMAS, SCHEMA_VERSION, SELECTS, TABLES, UPSERTS
+from sinks.sqlite_schema import (
+    CLUSTER_UPSERT,
+    EDGE_UPSERT,
+    IMPLIED_NODE,
+    KEY_COLUMNS,
+    NODE_UPSERT,
+    PRAGMAS,
+    SCHEMA_VERSION,
+    SELECTS,
+    TABLES,
+)
 from sinks.store import AnnotationOp, OverlayVersion, StoreCounts, TargetKind
 from sinks.store_args import overlay_is_stored, unknown_overlay
 from sinks.store_base import CheckedStore, Rows
-from sinks.store_fold import Entity, Ref, encode_json, entity_row, fold, touched_refs
+from sinks.store_fold import Entity, Ref, encode_json, entity_row, fold, is_stale, refused
 
 MEMORY = ":memory:"
 _IN_KEYS = "IN (SELECT value FROM json_each(?))"
@@ -42,6 +52,8 @@ _DELETE_ANNOTATIONS = """DELETE FROM annotations WHERE overlay = ? AND target_ki
 
 class SqliteGraphStore(CheckedStore):
     """The ``GraphStore`` on SQLite (see sinks/store.py for the contract)."""
+
+    checks_json_first = False  # every payload is encoded once, in ``_upsert_rows``
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
@@ -68,12 +80,15 @@ class SqliteGraphStore(CheckedStore):
         self._lock = threading.Lock()
 
     def _apply(self, changes: Sequence[GraphChange]) -> None:
+        implied, edges, clusters, nodes = _upsert_rows(changes)
         with self._transaction() as db:
-            written = fold(self._entities(db, touched_refs(changes)), changes)
-            for kind in EntityKind:
-                rows = [_row(entity) for entity in written.values() if entity.kind is kind]
-                if rows:
-                    db.executemany(UPSERTS[kind.value], rows)
+            db.executemany(IMPLIED_NODE, implied)
+            db.executemany(EDGE_UPSERT, edges)
+            db.executemany(CLUSTER_UPSERT, clusters)
+            if nodes:
+                current = self._entities(db, {(EntityKind.NODE, change.key) for change in nodes})
+                written = fold(current, nodes).values()
+                db.executemany(NODE_UPSERT, [_node_row(entity) for entity in written])
 
     def _nodes(self, kind: NodeKind | None, zone: str | None, names: list[str] | None) -> Rows:
         return self._rows(EntityKind.NODE, {"kind": kind and kind.value, "zone": zone}, names)
@@ -223,15 +238,53 @@ def _entity(kind: EntityKind, row: Sequence[Any]) -> Entity:
     return replace(entity, stamps=json.loads(stamps[0])) if stamps else entity
 
 
-def _row(entity: Entity) -> tuple[Any, ...]:
-    """The upsert parameters of one entity (UPSERTS column order)."""
-    payload = encode_json(entity.payload)
-    tail = (payload, entity.change, entity.at, entity.first_at, int(entity.stale))
-    if entity.kind is EntityKind.NODE:
-        zone = entity.payload.get("zone")
-        stamps = encode_json(entity.stamps)
-        return (entity.key, node_kind(entity.key).value, zone, *tail, stamps)
-    if entity.kind is EntityKind.EDGE:
-        edge = EdgeKey.decode(entity.key)
-        return (entity.key, edge.client, edge.server, edge.port, *tail)
-    return (entity.key, *tail)
+def _upsert_rows(
+    changes: Sequence[GraphChange],
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[GraphChange]]:
+    """Parameters of the implied-node, edge and cluster upserts, in order; the node changes.
+
+    Implied nodes are merged per name first (earliest time): recording a node if missing and
+    keeping its least first_at gives the same row in any order.
+    """
+    implied: dict[str, float] = {}
+    edges: list[tuple[Any, ...]] = []
+    clusters: list[tuple[Any, ...]] = []
+    nodes: list[GraphChange] = []
+    for index, change in enumerate(changes):
+        kind, key, at = change.kind, change.key, change.at
+        try:
+            payload = encode_json(change.payload)
+        except ValueError as exc:
+            raise refused(index, change, f"the payload is not JSON: {exc}") from exc
+        if kind is EntityKind.NODE:
+            nodes.append(change)  # folded in Python, each field keeping its newest value
+            continue
+        stale = int(is_stale(change))
+        if kind is EntityKind.EDGE:
+            edge = EdgeKey.decode(key)
+            row = (key, edge.client, edge.server, edge.port, payload, change.change.value)
+            edges.append((*row, at, at, stale))
+            ends: tuple[str, ...] = (edge.client, edge.server)
+        else:
+            clusters.append((key, payload, change.change.value, at, at, stale))
+            ends = (key,)
+        for name in ends:
+            implied[name] = min(at, implied.get(name, at))
+    rows = [(name, node_kind(name).value, at) for name, at in implied.items()]
+    return rows, edges, clusters, nodes
+
+
+def _node_row(entity: Entity) -> tuple[Any, ...]:
+    """``NODE_UPSERT`` parameters."""
+    payload = entity.payload
+    return (
+        entity.key,
+        node_kind(entity.key).value,
+        payload.get("zone"),
+        encode_json(payload),
+        entity.change,
+        entity.at,
+        entity.first_at,
+        int(entity.stale),
+        encode_json(entity.stamps),
+    )

@@ -37,9 +37,12 @@ Rows = list[dict[str, Any]]
 class CheckedStore(ABC):
     """A ``GraphStore`` whose backend implements only checked primitives."""
 
+    checks_json_first = True
+    """False: the backend encodes every payload itself and refuses what is not JSON then."""
+
     # -- stream-owned rows -------------------------------------------------------------------
     def apply_changes(self, changes: Sequence[GraphChange]) -> None:
-        check_changes(changes)
+        check_changes(changes, check_json=self.checks_json_first)
         if changes:
             self._apply(changes)
 

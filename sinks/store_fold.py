@@ -3,7 +3,9 @@
 Pure: a backend reads the stored records a batch touches, folds the batch over them here and
 writes back what came out, in one transaction. Folding a batch and folding its changes one by
 one give the same records, and so does folding them again or in another order (the newest
-``at`` wins, ties going to the later change; ``first_at`` is a minimum).
+``at`` wins, ties going to the later change; ``first_at`` is a minimum). The SQLite backend
+states the edge, cluster and implied-node rules as SQL upserts instead (sinks/sqlite_schema.py),
+for speed; the contract suite holds both to the same results.
 """
 
 from __future__ import annotations
@@ -48,8 +50,11 @@ class Entity:
         return (self.kind, self.key)
 
 
-def change_problem(change: GraphChange) -> str | None:
-    """Why the store would refuse ``change``, or None: lets a sink skip and count it first."""
+def change_problem(change: GraphChange, *, check_json: bool = True) -> str | None:
+    """Why the store would refuse ``change``, or None: lets a sink skip and count it first.
+
+    ``check_json=False`` leaves the JSON test to the backend that encodes the payload anyway.
+    """
     key, at = change.key, change.at
     payload: object = change.payload  # a GraphChange built by hand may hold anything
     if not isinstance(key, str) or not key:
@@ -59,7 +64,7 @@ def change_problem(change: GraphChange) -> str | None:
     if not isinstance(payload, dict):
         return "the payload is not an object"
     problem = _payload_problem(change.kind, key, payload)
-    if problem is not None:
+    if problem is not None or not check_json:
         return problem
     try:
         encode_json(payload)
@@ -92,19 +97,28 @@ def _payload_problem(kind: EntityKind, key: str, payload: dict[str, Any]) -> str
     return None
 
 
-def check_changes(changes: Iterable[GraphChange]) -> None:
+def check_changes(changes: Iterable[GraphChange], *, check_json: bool = True) -> None:
     """Raise ``StoreInputError`` naming the first change the store would refuse."""
     for index, change in enumerate(changes):
         if not isinstance(change, GraphChange):
             raise StoreInputError(
                 f"change #{index} is a {type(change).__name__}, not a GraphChange"
             )
-        problem = change_problem(change)
+        problem = change_problem(change, check_json=check_json)
         if problem is not None:
-            raise StoreInputError(
-                f"change #{index} ({change.kind}, {change.key!r:.200}) refused: {problem}; "
-                "nothing of this batch was written"
-            )
+            raise refused(index, change, problem)
+
+
+def refused(index: int, change: GraphChange, problem: str) -> StoreInputError:
+    return StoreInputError(
+        f"change #{index} ({change.kind}, {change.key!r:.200}) refused: {problem}; "
+        "nothing of this batch was written"
+    )
+
+
+def is_stale(change: GraphChange) -> bool:
+    """A row is stale when the change that wrote it says so, by its type or its status."""
+    return change.change is ChangeType.STALE or change.payload.get("status") == "stale"
 
 
 def touched_refs(changes: Iterable[GraphChange]) -> set[Ref]:
@@ -146,7 +160,7 @@ def _put(
 
 def _implied(node: Entity | None, name: str, at: float) -> Entity | None:
     if node is None:
-        return Entity(EntityKind.NODE, name, node_payload(name), None, None, at, False)
+        return Entity(EntityKind.NODE, name, {}, None, None, at, False)
     if at < node.first_at:
         return replace(node, first_at=at)
     return None
@@ -160,8 +174,9 @@ def _applied(old: Entity | None, change: GraphChange) -> Entity | None:
     if old is not None and old.at is not None and change.at < old.at:
         return replace(old, first_at=first_at) if first_at < old.first_at else None
     payload = dict(change.payload)
-    stale = change.change is ChangeType.STALE or payload.get("status") == "stale"
-    return Entity(change.kind, change.key, payload, change.change.value, change.at, first_at, stale)
+    return Entity(
+        change.kind, change.key, payload, change.change.value, change.at, first_at, is_stale(change)
+    )
 
 
 def _merged(old: Entity | None, change: GraphChange) -> Entity | None:
@@ -169,7 +184,7 @@ def _merged(old: Entity | None, change: GraphChange) -> Entity | None:
     at = change.at
     if old is None:
         stamps = dict.fromkeys(change.payload, at)
-        stale = change.change is ChangeType.STALE
+        stale = is_stale(change)
         return Entity(
             EntityKind.NODE,
             change.key,
@@ -192,7 +207,7 @@ def _merged(old: Entity | None, change: GraphChange) -> Entity | None:
         first_at=min(old.first_at, at),
         change=change.change.value if newest else old.change,
         at=at if newest else old.at,
-        stale=(change.change is ChangeType.STALE) if newest else old.stale,
+        stale=is_stale(change) if newest else old.stale,
     )
     return new
 
@@ -200,7 +215,7 @@ def _merged(old: Entity | None, change: GraphChange) -> Entity | None:
 def encode_json(value: Any) -> str:
     """Compact JSON for a stored column or document; ValueError for what JSON cannot hold."""
     try:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False, sort_keys=True)
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(str(exc)) from exc
 
@@ -215,6 +230,7 @@ def entity_row(entity: Entity) -> dict[str, Any]:
     }
     if entity.kind is EntityKind.NODE:
         return {
+            **node_payload(entity.key),
             **entity.payload,
             "name": entity.key,
             "kind": node_kind(entity.key).value,

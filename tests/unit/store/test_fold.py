@@ -53,9 +53,10 @@ def test_an_implied_node_gives_way_to_any_real_change() -> None:
     assert (implied.at, implied.change, implied.payload, implied.stamps) == (
         None,
         None,
-        {"service": "b"},
+        {},
         {},
     )
+    assert entity_row(implied)["service"] == "b"  # what the name says, shown on reading
     real = fold({implied.ref: implied}, [node("b", at=5.0, zone="z")])[(NODE, "b")]
     assert (real.at, real.first_at, real.payload["zone"]) == (5.0, 5.0, "z")
 
@@ -77,6 +78,7 @@ def test_change_problem_accepts_what_the_stream_writes() -> None:
 def test_entity_rows_put_the_store_fields_over_the_payload() -> None:
     entity = Entity(NODE, "api", {"name": "spoof", "zone": "z"}, "updated", 2.0, 1.0, False)
     assert entity_row(entity) == {
+        "service": "api",
         "name": "api",
         "zone": "z",
         "kind": "service",
