@@ -8,7 +8,7 @@ export MEESEEKS_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
 .DEFAULT_GOAL := help
 .PHONY: help install kafka-jars kafka-up kafka-down test test-unit test-integration lint format run clean \
-	bench-decode bench-accuracy bench-stream bench-soak bench-sink sample
+	bench-decode bench-accuracy bench-stream bench-soak bench-sink bench-store sample
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ bench-soak: install kafka-jars ## 10-minute steady load at half the measured max
 
 bench-sink: install kafka-jars ## graph changes per second from the topic into the SQLite store (docs/performance.md)
 	$(BIN)/python -m bench.sink
+
+bench-store: install ## SQLite graph store: batched vs single-row upserts, 30,000 and 300,000 edges (docs/performance.md)
+	$(BIN)/python -m bench.store
 
 sample: install ## regenerate the bundled sample estate in config/sample
 	$(BIN)/python -m bench.estate generate --out config/sample --services 24 --minutes 10 --seed 1
