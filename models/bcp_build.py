@@ -7,9 +7,11 @@ ordered most critical first.
 
 Data-store clusters are planned as one node: an edge to a member on the cluster's ports is an
 edge to the cluster (as in the clustered view), peer traffic inside a cluster is left out,
-and a cluster without its own BCP annotation takes its members' (the most critical level,
-the shortest RTO, the longest startup, every flow). Its instances are its member addresses
-per zone when the inventory can place them, else its member services' instances.
+and a member that is nothing but the store (a standalone engine's service, an unknown
+address) is folded into the cluster on every port and both ends. A cluster without its own
+BCP annotation takes its folded members' (the most critical level, the shortest RTO, the
+longest startup, every flow). Its instances are its member addresses per zone when the
+inventory can place them, else its members' instances.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from models.bcp_inventory import member_zones, summed_zones
 from models.bcp_model import BcpError, BcpEstate, BcpService, DependencyEdge
 from models.cluster_view import ClusterMembership, is_internal_edge, rewrite_edge
 from models.graph_clustered import membership_of
-from models.topology import CLUSTER_PREFIX, EdgeKey, is_unattributed
+from models.topology import CLUSTER_PREFIX, EdgeKey
 
 DEFAULT_LEVELS = ("P0", "P1", "P2", "P3")
 DEPENDENCY_VALUES = {"essential": True, "optional": False}
@@ -73,6 +75,7 @@ def build_estate(
     address, for cluster members. Without them, node rows' ``zone`` and ``instances`` serve."""
     clusters = cluster_records(rows.clusters)
     membership = membership_of(clusters)
+    folded = membership.clients
     services = {}
     for row in rows.nodes:
         name = row.get("name")
@@ -82,7 +85,7 @@ def build_estate(
     for name, record in clusters.items():
         if record["status"] == "stale":
             continue
-        members = [n for n in record.get("member_nodes") or () if not is_unattributed(n)]
+        members = [n for n in record.get("member_nodes") or () if folded.get(n) == name]
         counts = member_zones(record.get("members") or (), zone_of) if zone_of else {}
         if not counts:
             counts = summed_zones(services[n].zone_instances for n in members if n in services)
@@ -90,6 +93,8 @@ def build_estate(
             [notes.nodes.get(n) for n in members], notes.levels
         )
         services[name] = _service(name, annotation, notes.levels, counts, datastore=True)
+    for member in folded:
+        services.pop(member, None)
     edges = _edges(rows.edges, notes.edges, membership)
     times = [t for row in rows.edges for t in (number(row.get("last_seen")),) if t is not None]
     starts = [t for row in rows.edges for t in (number(row.get("first_seen")),) if t is not None]
@@ -158,8 +163,15 @@ def _edges(
     merged: dict[EdgeKey, dict[str, Any]] = {}
 
     def add(key: EdgeKey, essential: bool | None, row: Mapping[str, Any] | None) -> None:
-        rewritten = rewrite_edge(key, membership)
-        if is_internal_edge(rewritten) or rewritten.client == rewritten.server:
+        cluster_side = rewrite_edge(key, membership)
+        if is_internal_edge(cluster_side):
+            return
+        rewritten = EdgeKey(
+            membership.clients.get(cluster_side.client, cluster_side.client),
+            membership.clients.get(cluster_side.server, cluster_side.server),
+            cluster_side.port,
+        )
+        if rewritten.client == rewritten.server:
             return
         entry = merged.setdefault(
             rewritten, {"marks": set(), "rate": 0.0, "seen": None, "zones": {}}

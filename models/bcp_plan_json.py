@@ -28,11 +28,12 @@ def scale_row(need: ScaleUp) -> dict[str, Any]:
     }
 
 
-def _step(plan: BcpPlan, step_id: int, wave: int) -> dict[str, Any]:
+def _step(plan: BcpPlan, step_id: int, wave: int, restored: set[int]) -> dict[str, Any]:
     step = plan.ordering.steps[step_id]
     return {
         "step": step_id,
         "wave": wave,
+        "depends_on": sorted(d for d in plan.ordering.dag.successors(step_id) if d in restored),
         "services": list(step.services),
         "cycle": step.cycle,
         "actions": {name: plan.scale_ups[name].action.value for name in step.services},
@@ -63,7 +64,7 @@ def _flow(timing: FlowTiming) -> dict[str, Any]:
 
 def plan_to_dict(plan: BcpPlan) -> dict[str, Any]:
     scenario = plan.scenario
-    restored = [s for wave in plan.bring_up for s in wave]
+    restored = {s for wave in plan.bring_up for s in wave}
     return {
         "v": PLAN_VERSION,
         "scenario": {
@@ -85,7 +86,7 @@ def plan_to_dict(plan: BcpPlan) -> dict[str, Any]:
             "late_flows": len(plan.late_flows),
         },
         "bring_up": [
-            {"wave": n, "steps": [_step(plan, s, n) for s in wave]}
+            {"wave": n, "steps": [_step(plan, s, n, restored) for s in wave]}
             for n, wave in enumerate(plan.bring_up, 1)
         ],
         "shutdown": [

@@ -10,12 +10,14 @@ recorded backup is reported the same way, as a warning, since nobody knows.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from models.anomaly_record import Severity
 from models.bcp_finding import BcpFinding, FindingKind
 from models.bcp_model import BcpError
+from models.overlay_fields import timestamp_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +89,28 @@ def _span(seconds: float) -> str:
         if seconds >= size:
             return f"{seconds / size:.3g}{unit}"
     return f"{seconds:.3g}s"
+
+
+def stores_from_notes(notes: Mapping[str, Mapping[str, Any]]) -> list[DataStoreDr]:
+    """Data stores from the Data-DR overlay's node annotations (normal form: durations in
+    seconds, ``last_backup`` as ISO 8601 text)."""
+    stores = []
+    for name, note in sorted(notes.items()):
+        last = note.get("last_backup")
+        engine = note.get("engine")
+        stores.append(
+            DataStoreDr(
+                name,
+                rpo_seconds=_seconds(note.get("rpo")),
+                backup_interval_seconds=_seconds(note.get("backup_interval")),
+                last_backup=timestamp_seconds(last) if isinstance(last, str) else None,
+                engine=engine if isinstance(engine, str) else None,
+            )
+        )
+    return stores
+
+
+def _seconds(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)

@@ -24,7 +24,7 @@ def _registrars() -> list[Registrar]:
     # Imported here so that `meeseeks --help` stays fast.
     from capture import cli as capture_cli
     from config import cli as config_cli
-    from sinks import overlay_cli, sink_cli
+    from sinks import bcp_cli, overlay_cli, sink_cli
     from streams import analyze_cli, demo_cli, inventory_cli, topology_cli, worker_cli
 
     return [
@@ -37,6 +37,7 @@ def _registrars() -> list[Registrar]:
         demo_cli.register,
         sink_cli.register,
         overlay_cli.register,
+        bcp_cli.register,
     ]
 
 

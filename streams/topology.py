@@ -22,6 +22,7 @@ from models.errors import MeeseeksError
 from models.graph_change import ChangeType, EntityKind, GraphChange, unseen_node_changes
 from models.inventory import Inventory
 from streams.attribution_stage import AttributionStage, DeltaBatch
+from streams.bcp_views import register_bcp_views
 from streams.cluster_stage import ClusterStage, observations_from_dict, observations_to_dict
 from streams.edge_stage import EdgeStage, StageOutput
 from streams.inventory_service import InventoryFeed
@@ -256,4 +257,5 @@ def register_topology(
     register_queries(app, topology)
     register_page(app)
     register_overlay_views(app, settings)
+    register_bcp_views(app, topology)
     return topology
