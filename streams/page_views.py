@@ -2,7 +2,7 @@
 
 The page is a static single-page app that reads the JSON query API of the same worker, so the
 worker only hands out files: the page itself, its modules from ``web/src/`` and Cytoscape.js
-from ``web/node_modules`` (installed by ``make install``; nothing is fetched at run time). A
+(with its fCoSE layout) from ``web/node_modules`` (installed by ``make install``; nothing is fetched at run time). A
 request names a file by a plain name checked against a pattern, never a path, so nothing
 outside those folders can be read. A missing library gets a 503 that says how to install it.
 """
@@ -25,6 +25,9 @@ SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]*\.(js|css)$")
 """Files of ``web/src/`` the page may ask for: flat, lower-case names."""
 LIBRARIES = {
     "cytoscape.esm.min.mjs": Path("node_modules/cytoscape/dist/cytoscape.esm.min.mjs"),
+    "layout-base.js": Path("node_modules/layout-base/layout-base.js"),
+    "cose-base.js": Path("node_modules/cose-base/cose-base.js"),
+    "cytoscape-fcose.js": Path("node_modules/cytoscape-fcose/cytoscape-fcose.js"),
 }
 """Library files the page imports, by the name it asks for, under ``web/``."""
 CONTENT_TYPES = {
