@@ -7,7 +7,7 @@ KAFKA_VERSION ?= 3.9.2
 export MEESEEKS_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
 .DEFAULT_GOAL := help
-.PHONY: help install kafka-jars kafka-up kafka-down test test-unit test-integration lint format run clean \
+.PHONY: help install web-deps test-web kafka-jars kafka-up kafka-down test test-unit test-integration lint format run clean \
 	bench-decode bench-accuracy bench-stream bench-soak bench-sink bench-store sample
 
 help: ## list the targets
@@ -20,7 +20,16 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(BIN)/.installed ## create the virtual environment and install the project with dev tools
+# The topology page's npm packages (web/package-lock.json), never a browser download.
+WEB_MODULES := web/node_modules/.package-lock.json
+$(WEB_MODULES): web/package.json web/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix web --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm is missing: the live topology page (web/) and its browser test need Node.js 20+ with npm"; fi
+
+web-deps: $(WEB_MODULES) ## install the topology page's pinned npm packages into web/node_modules
+
+install: $(BIN)/.installed web-deps ## create the virtual environment and install the project with dev tools
 
 kafka-jars: install ## fetch the pinned Kafka broker's jars from Maven Central (KAFKA_VERSION=...)
 	$(BIN)/meeseeks kafka fetch
@@ -33,10 +42,16 @@ kafka-down: install ## stop the local Kafka broker
 
 test: install kafka-jars ## run every test: unit, then integration against a throwaway real broker
 	$(BIN)/pytest tests/unit -q
+	$(MAKE) --no-print-directory test-web
 	$(BIN)/pytest tests/integration -q
 
 test-unit: install ## run the unit tests only (no services)
 	$(BIN)/pytest tests/unit -q
+	$(MAKE) --no-print-directory test-web
+
+test-web: web-deps ## the topology page's own unit tests (node's test runner)
+	@if command -v node >/dev/null 2>&1; then npm test --prefix web --silent; \
+	else echo "node is missing: the topology page's unit tests did not run"; fi
 
 test-integration: install kafka-jars ## run the integration tests only (starts a real broker)
 	$(BIN)/pytest tests/integration -q
