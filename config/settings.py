@@ -267,6 +267,10 @@ class Settings(BaseSettings):
         SecretStr(""),
         description="Bearer token the overlay API's mutations need; empty refuses every mutation.",
     )
+    api_protect_reads: bool = Field(
+        False,
+        description="Reads of the worker's API need the bearer token too (/metrics stays open).",
+    )
     # -- end graph sink and overlay API --
 
     # -- BCP planner and checks -- settings of sinks/bcp_*.py and streams/bcp_views.py

@@ -14,6 +14,7 @@ import faust
 from config.kafka_security import SASL_PROTOCOLS, check_kafka_security, kafka_ssl_context
 from config.settings import Settings
 from streams.flushing_consumer import MeeseeksApp
+from streams.web_auth import web_application_options
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings, *, topology: bool = True) -> faust.App:
         producer_linger=settings.producer_linger_ms / 1000.0,
         processing_guarantee=settings.processing_guarantee,
         broker_credentials=broker_credentials(settings),
+        web_application_options=web_application_options(settings),
         autodiscover=False,
         web_in_thread=False,
     )

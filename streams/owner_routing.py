@@ -66,13 +66,22 @@ class OwnerRouter:
         logger.debug("forwarding %s to %s", request.url.path, owner)
         async with (
             aiohttp.ClientSession(timeout=timeout) as session,
-            session.get(target, headers={ROUTED_HEADER: "1"}) as response,
+            session.get(target, headers=_forwarded_headers(request)) as response,
         ):
             return web.text(
                 await response.text(),
                 content_type=response.content_type,
                 status=response.status,
             )
+
+
+def _forwarded_headers(request: Request) -> dict[str, str]:
+    """The routing mark, and the caller's credentials when the owner guards its reads too."""
+    headers = {ROUTED_HEADER: "1"}
+    authorization = request.headers.get("Authorization")
+    if authorization:
+        headers["Authorization"] = authorization
+    return headers
 
 
 def _ident(url: URL) -> tuple[str, int]:
