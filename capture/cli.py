@@ -7,6 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from capture import export_cli
 from config.settings import Settings
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ def register(subparsers: SubParsers) -> None:
     )
     parser.add_argument("--topic", help="publish to this topic instead of MEESEEKS_EVENTS_TOPIC")
     parser.set_defaults(func=run, capture_parser=parser)
+    export_cli.register(subparsers)  # `meeseeks export`, the software ERSPAN exporter
 
 
 def check_arguments(args: argparse.Namespace) -> None:

@@ -10,9 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from threading import Thread
+from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+
+if TYPE_CHECKING:
+    from capture.erspan_exporter import ExportTotals
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +103,59 @@ class CaptureMetrics:
             if delta > 0:
                 self.skipped.labels(reason).inc(delta)
                 self._seen_skips[reason] = total
+
+
+EXPORT_NAMESPACE = "meeseeks_export"
+
+
+class ExportMetrics:
+    """Counters of `meeseeks export` (the software ERSPAN exporter), raised once per burst."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self._counters = {
+            name: Counter(name, text, namespace=EXPORT_NAMESPACE, registry=registry)
+            for name, text in (
+                ("frames", "Frames read from the mirror interface."),
+                ("packets", "ERSPAN packets sent to the processor host."),
+                ("bytes", "Bytes of GRE (ERSPAN header and frame) sent to the processor host."),
+                ("filtered_frames", "Frames left out by --syn-only."),
+                ("truncated_frames", "Frames cut to --snaplen."),
+                (
+                    "kernel_dropped_frames",
+                    "Frames the kernel dropped before the exporter read them.",
+                ),
+            )
+        }
+        self.send_errors = Counter(
+            "send_errors",
+            "Sends to the processor host that failed, by errno name.",
+            ["reason"],
+            namespace=EXPORT_NAMESPACE,
+            registry=registry,
+        )
+        self._seen: dict[str, int] = {}
+
+    def observe(self, totals: ExportTotals) -> None:
+        """Raise every counter to the exporter's running totals."""
+        values = {
+            "frames": totals.frames,
+            "packets": totals.exported,
+            "bytes": totals.exported_bytes,
+            "filtered_frames": totals.filtered,
+            "truncated_frames": totals.truncated,
+            "kernel_dropped_frames": totals.kernel_drops,
+        }
+        values.update((f"error:{reason}", count) for reason, count in totals.send_errors.items())
+        for name, total in values.items():
+            delta = total - self._seen.get(name, 0)
+            if delta <= 0:
+                continue
+            self._seen[name] = total
+            if name.startswith("error:"):
+                self.send_errors.labels(name.removeprefix("error:")).inc(delta)
+            else:
+                self._counters[name].inc(delta)
 
 
 class MetricsServer:
