@@ -89,6 +89,13 @@ def parse_document(data: Any) -> AnnotationDocument:
 
 def parse_csv(text: str, definition: OverlayDefinition) -> AnnotationDocument:
     """The rows of a CSV annotation file, cells read as ``definition``'s field types."""
+    try:
+        return _parse_csv(text, definition)
+    except csv.Error as exc:  # raised while reading rows: stray quotes, bare carriage returns
+        raise AnnotationError([f"the CSV annotation file cannot be read: {exc}"]) from exc
+
+
+def _parse_csv(text: str, definition: OverlayDefinition) -> AnnotationDocument:
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     if header[:2] != ["target", "key"]:
