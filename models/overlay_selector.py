@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from models.overlay_errors import OverlayQueryError
@@ -41,7 +42,8 @@ class Selector:
     def to_dict(self) -> dict[str, Any]:
         if self.filters is None:
             return {"target": self.target.value, "keys": list(self.keys)}
-        return {"target": self.target.value, **self.filters}
+        filters = {k: v.value if isinstance(v, Enum) else v for k, v in self.filters.items()}
+        return {"target": self.target.value, **filters}
 
 
 def parse_selector(target: TargetKind, data: Any) -> Selector:

@@ -205,7 +205,25 @@ def _print(action: str, answer: dict[str, Any]) -> None:
         for problem in answer["misfits"]:
             print(f"  no longer fits: {problem}", file=sys.stderr)
         return
+    if action == "annotate":
+        print(format_annotated(answer))
+        return
     print(yaml.safe_dump(answer, sort_keys=False, allow_unicode=True).rstrip())
+
+
+def format_annotated(answer: dict[str, Any]) -> str:
+    """What an annotate request stored, and what of it the graph has not seen (yet)."""
+    counts = [f"{answer[k + 's']} {k}s" for k in ("node", "edge") if k + "s" in answer]
+    lines = [f"overlay {answer['overlay']} v{answer['version']}: annotated {' and '.join(counts)}"]
+    for kind in ("node", "edge"):
+        absent = answer.get(f"{kind}s_not_in_graph")
+        if absent and absent["count"]:
+            shown = ", ".join(absent["keys"][:10]) + (" ..." if absent["count"] > 10 else "")
+            lines.append(f"  not in the graph (yet): {absent['count']} {kind}s: {shown}")
+    for selector in answer["empty_selectors"]:
+        where = ",".join(f"{k}={v}" for k, v in selector.items() if k != "target")
+        lines.append(f"  matched no {selector['target']}s: {where}")
+    return "\n".join(lines)
 
 
 def format_query(answer: dict[str, Any], definition: OverlayDefinition) -> str:
