@@ -1,0 +1,92 @@
+"""One reading every 10 s during the soak, and the pure parsing behind it.
+
+A reading is what the probes saw (worker RSS, offsets, the worker's counters, what the
+publisher had acknowledged); a sample adds the rates since the previous one and the lag in
+seconds of input at the soak rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from aiokafka.structs import OffsetAndMetadata, TopicPartition
+
+from bench.stream.measure import metric_value, status_kib
+
+
+@dataclass(frozen=True)
+class Reading:
+    t_s: float
+    """Seconds since the soak's start."""
+    rss_kib: int
+    lag_events: int
+    """Events on the events topic the worker's group has not committed yet."""
+    lag_messages: int
+    deltas_lag_messages: int
+    """Messages of the worker's own edge-deltas topic not committed yet (the second stage)."""
+    events_applied: float | None
+    """``meeseeks_stream_events_total``; None when /metrics did not answer in time."""
+    deltas_applied: float | None
+    published_events: int
+    """Events the broker acknowledged since the soak's start."""
+
+
+@dataclass(frozen=True)
+class Sample(Reading):
+    lag_seconds: float
+    """``lag_events`` as seconds of input at the soak rate."""
+    publish_rate: float
+    """Events per second acknowledged since the previous sample."""
+    apply_rate: float | None
+    """Events per second the worker attributed since the previous sample."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def next_sample(previous: Sample | None, reading: Reading, soak_rate: float) -> Sample:
+    """The reading with its rates since ``previous`` (the first sample has rates of 0)."""
+    if soak_rate <= 0:
+        raise ValueError("the soak rate must be positive")
+    publish_rate, apply_rate = 0.0, None
+    if previous is not None and reading.t_s > previous.t_s:
+        seconds = reading.t_s - previous.t_s
+        publish_rate = (reading.published_events - previous.published_events) / seconds
+        if reading.events_applied is not None and previous.events_applied is not None:
+            apply_rate = (reading.events_applied - previous.events_applied) / seconds
+    return Sample(
+        **asdict(reading),
+        lag_seconds=reading.lag_events / soak_rate,
+        publish_rate=publish_rate,
+        apply_rate=apply_rate,
+    )
+
+
+def worker_counters(metrics_text: str) -> tuple[float | None, float | None]:
+    """(events attributed, deltas applied) from the worker's /metrics text."""
+    return (
+        metric_value(metrics_text, "meeseeks_stream_events_total"),
+        metric_value(metrics_text, "meeseeks_stream_deltas_applied_total"),
+    )
+
+
+def rss_kib(status_text: str) -> int:
+    """VmRSS of /proc/PID/status in KiB."""
+    value = status_kib(status_text, "VmRSS")
+    if value is None:
+        raise ValueError("no VmRSS line: the process has exited (a zombie has no memory)")
+    return value
+
+
+def committed_by_partition(
+    offsets: Mapping[TopicPartition, OffsetAndMetadata], topic: str
+) -> dict[int, int]:
+    """The group's committed offset of each partition of ``topic`` that has one."""
+    return {tp.partition: meta.offset for tp, meta in offsets.items()
+            if tp.topic == topic and meta.offset >= 0}  # fmt: skip
+
+
+def ends_by_partition(ends: Mapping[TopicPartition, int], topic: str) -> dict[int, int]:
+    return {tp.partition: end for tp, end in ends.items() if tp.topic == topic}
