@@ -31,21 +31,16 @@ from bench.soak.samples import Reading, Sample, next_sample, worker_counters
 from bench.soak.traffic import SteadyTraffic
 from bench.soak.verdict import lag_verdict, memory_verdict
 from bench.stream.process import Worker, session
-from bench.stream.runner import Run, time_until
-from bench.stream.workload import BATCH_EVENTS, SHARDS, build_estate, inventory_csv
+from bench.stream.runner import WINDOW_SECONDS, Run, expected_deltas, time_until
+from bench.stream.workload import BATCH_EVENTS, SHARDS, Message, build_estate, inventory_csv
 from capture.shard_batcher import Batch, ShardBatcher
-from config.inventory_file import load_inventory_file
-from models.inventory import Inventory
-from streams.attribution_stage import AttributionStage
 
 ROOT = Path(__file__).resolve().parents[2]
-WINDOW_SECONDS = 60.0
 BURST_EVENT_RATE = 10_000.0
 """Events per second of event time in the burst (as in bench.stream)."""
 MIN_LOAD_SHARE = 0.95
 """The publisher must deliver at least this share of the soak rate for the run to count."""
 SOAK_SETTINGS = {
-    "MEESEEKS_WINDOW_SECONDS": str(WINDOW_SECONDS),
     "MEESEEKS_STALE_AFTER_SECONDS": "120",
     "MEESEEKS_HISTORY_WINDOWS": "5",
     "MEESEEKS_CLUSTER_RETENTION_SECONDS": "180",
@@ -75,6 +70,7 @@ def worker_env(base: dict[str, str], options: Options) -> dict[str, str]:
     env = dict(base)
     # bench.stream lowers the cluster flush interval as a workaround; the soak runs the default.
     env.pop("MEESEEKS_CLUSTER_FLUSH_SECONDS", None)
+    # The window bench.stream's expected_deltas assumes, which times the burst.
     env["MEESEEKS_WINDOW_SECONDS"] = str(WINDOW_SECONDS)
     if not options.stock_settings:
         env.update(SOAK_SETTINGS)
@@ -89,14 +85,9 @@ def burst_batches(traffic: SteadyTraffic, events: int, seed: int) -> list[Batch]
     return batcher.add_all(warm, 0.0) + batcher.drain()
 
 
-def deltas_of(inventory: Path, batches: list[Batch], partitions: int) -> int:
-    """Deltas the worker's attribution stage makes of these messages: the burst's finish line."""
-    stage = AttributionStage(Inventory(load_inventory_file(inventory)), WINDOW_SECONDS, partitions)
-    made = 0
-    for offset, batch in enumerate(batches):
-        by_partition, _ = stage.process(list(batch.events), 0, offset)
-        made += sum(len(delta_batch.deltas) for delta_batch in by_partition.values())
-    return made
+def burst_deltas(batches: list[Batch], inventory: Path) -> int:
+    """Deltas the worker's attribution stage makes of the burst: its finish line."""
+    return expected_deltas(inventory, [Message(batch.key, batch.events) for batch in batches])
 
 
 def _deltas_applied(body: str) -> float | None:
@@ -211,7 +202,7 @@ def _commit() -> str:
 async def _run(
     options: Options, soak: Soak, traffic: SteadyTraffic, burst: list[Batch], inventory: Path
 ) -> dict[str, Any]:
-    deltas = deltas_of(inventory, burst, soak.partitions)
+    deltas = burst_deltas(burst, inventory)
     await soak.publisher.start()
     await soak.offsets.start()
     try:
@@ -267,7 +258,8 @@ def run(options: Options, log: Log) -> dict[str, Any]:
     results["load_average_end"] = os.getloadavg()
     samples: list[Sample] = figures.pop("samples")
     results.update(figures)
-    results["worker_settings"] = {k: v for k, v in env.items() if k in SOAK_SETTINGS}
+    shown = (*SOAK_SETTINGS, "MEESEEKS_WINDOW_SECONDS", "MEESEEKS_TOPIC_PARTITIONS")
+    results["worker_settings"] = {name: env[name] for name in shown if name in env}
     results["samples"] = [sample.to_dict() for sample in samples]
     return {**results, **judge(samples, figures["soak_rate"])}
 
