@@ -114,6 +114,46 @@ async function main() {
       spec.downstream[0],
     );
     seen.followed = await page.textContent('.selected-name');
+
+    // 5. The BCP overlay: colour by criticality, filter by an annotation.
+    await page.locator('#reset').click();
+    await page.waitForFunction(() => document.getElementById('graph').dataset.mode === 'all');
+    await page.waitForFunction(
+      () => !document.querySelector('#colour-by option[value="criticality"]').disabled,
+    );
+    await page.locator('#colour-by').selectOption('criticality');
+    await page.locator('#annotation').fill('criticality=P0');
+    await page.locator('#annotation').dispatchEvent('change');
+    await page.waitForFunction(() => document.getElementById('graph').dataset.mode === 'filtered');
+    const critical = await drawnNames(page);
+    const faint = await drawnNames(page, 'context');
+    seen.p0 = critical.filter((name) => !faint.includes(name));
+    seen.p0_colour = await page.evaluate(
+      (id) => window.meeseeks.cy.getElementById(id).data('colour'),
+      spec.service,
+    );
+    check(sameList(seen.p0, spec.p0), `criticality=P0 drew ${seen.p0}`);
+    check(seen.p0_colour === spec.p0_colour, `${spec.service} is coloured ${seen.p0_colour}`);
+    await page.screenshot({ path: join(spec.artifacts, '4-criticality.png') });
+
+    // 6. The BCP plan of a zone failure, as waves.
+    await page.locator('#annotation').fill('');
+    await page.locator('#annotation').dispatchEvent('change');
+    await page.locator('#fail-zone').selectOption(spec.fail_zone);
+    await page.locator('#plan-button').click();
+    await page.waitForSelector('#plan-body .waves li');
+    seen.waves = await page.$$eval('#plan-body .waves li', (items) =>
+      items.map((item) => item.textContent.replace(/^wave \d+: /, '').split(', ')),
+    );
+    check(JSON.stringify(seen.waves) === JSON.stringify(spec.waves), `waves ${JSON.stringify(seen.waves)}`);
+    await page.locator('#wave-layout').check();
+    await page.waitForFunction(() => document.getElementById('graph').dataset.mode === 'waves');
+    seen.wave_nodes = await drawnNames(page);
+    seen.wave_labels = await page.evaluate(() =>
+      Object.fromEntries(window.meeseeks.cy.nodes().map((n) => [n.id(), n.data('wave')])),
+    );
+    check(sameList(seen.wave_nodes, spec.waves.flat()), `wave layout drew ${seen.wave_nodes}`);
+    await page.screenshot({ path: join(spec.artifacts, '5-plan-waves.png') });
     check(problems.length === 0, problems.join('\n'));
   } finally {
     await browser.close();

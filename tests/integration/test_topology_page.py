@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ ARTIFACTS = ROOT / "tests" / "artifacts" / "topology-page"
 CHROMIUM = Path(os.environ.get("MEESEEKS_TEST_CHROMIUM", "/usr/bin/chromium"))
 SERVICE = "billing-jobs"
 SEARCH = "billing"
+FAIL_ZONE = "a"
+P0_COLOUR = "#d62728"
 
 
 def missing_tools() -> str | None:
@@ -71,6 +74,40 @@ def truth_dependencies(service: str) -> tuple[set[str], set[str]]:
     return down, up
 
 
+def apply_bcp_overlay(pipeline: Pipeline) -> None:
+    """What `make run` does after the stream: the sink fills the store, the BCP overlay and the
+    sample's annotations go in (through the real sink and overlay commands)."""
+    steps = [
+        ["sink", "--until-caught-up", "--metrics-port", "0"],
+        ["overlay", "register", str(ROOT / "config" / "overlays" / "bcp.yaml")],
+        ["overlay", "annotate", "bcp", "--file", str(SAMPLE / "bcp-annotations.yaml")],
+    ]
+    for step in steps:
+        done = subprocess.run(
+            [sys.executable, "-m", "streams.cli", *step],
+            env={**os.environ, **pipeline.env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, f"{step}: {done.stderr}"
+
+
+def p0_nodes(topology: dict[str, Any], notes: dict[str, Any], clusters: dict[str, Any]) -> set[str]:
+    """Nodes the page must draw for criticality=P0: their own annotation, or for a cluster
+    without one, its most critical member's (as the BCP planner reads it)."""
+    members = {row["cluster"]: row.get("member_nodes") or [] for row in clusters["clusters"]}
+
+    def level(name: str) -> str | None:
+        if name in notes:
+            return str(notes[name].get("criticality"))
+        found = [str(notes[m]["criticality"]) for m in members.get(name, []) if m in notes]
+        return min(found, default=None)
+
+    return {node["name"] for node in topology["nodes"] if level(node["name"]) == "P0"}
+
+
 def names(rows: list[dict[str, Any]]) -> set[str]:
     return {row["name"] for row in rows}
 
@@ -96,6 +133,7 @@ async def test_page_shows_the_sample_estate(
     browser_tools: None, pipeline: Pipeline, tmp_path: Path
 ) -> None:
     pipeline.env["MEESEEKS_INVENTORY_FILE"] = str(SAMPLE / "inventory.yaml")
+    pipeline.env["MEESEEKS_BCP_CHECK_SECONDS"] = "10"
     pipeline.capture(SAMPLE / "capture.pcap")
     worker = pipeline.worker()
     worker.start()
@@ -108,6 +146,18 @@ async def test_page_shows_the_sample_estate(
             timeout=150,
         )
         topology = await settled_topology(worker)
+        await asyncio.to_thread(apply_bcp_overlay, pipeline)
+        notes = await worker.wait_until(
+            "/overlays/bcp/annotations/node/", lambda b: SERVICE in b["annotations"]
+        )
+        # The planner re-reads the store every MEESEEKS_BCP_CHECK_SECONDS.
+        plan = await worker.wait_until(f"/bcp/plan/?fail_zone={FAIL_ZONE}", lambda b: True)
+        waves = [
+            sorted(name for step in wave["steps"] for name in step["services"])
+            for wave in plan["bring_up"]
+        ]
+        _, clusters = await worker.get_json("/topology/clusters/?limit=1000")
+        p0 = p0_nodes(topology, notes["annotations"], clusters)
         _, anomalies = await worker.get_json("/topology/anomalies/?limit=1000")
         status, page = await worker.get_text("/ui/")
         assert status == 200
@@ -129,6 +179,10 @@ async def test_page_shows_the_sample_estate(
             "service": SERVICE,
             "downstream": sorted(down),
             "upstream": sorted(up),
+            "p0": sorted(p0),
+            "p0_colour": P0_COLOUR,
+            "fail_zone": FAIL_ZONE,
+            "waves": waves,
         }
         result = await asyncio.to_thread(
             subprocess.run,
@@ -153,5 +207,12 @@ async def test_page_shows_the_sample_estate(
     assert set(seen["upstream"]) == up
     assert seen["focus"] == [SERVICE]
     assert seen["followed"] == sorted(down)[0]
-    for shot in ("1-whole-estate.png", "2-search.png", "3-dependencies.png"):
+    assert set(seen["p0"]) == p0
+    assert SERVICE in p0
+    assert seen["p0_colour"] == P0_COLOUR
+    assert seen["waves"] == waves
+    assert len(waves) > 1
+    assert {name: seen["wave_labels"][name] for name in waves[0]} == dict.fromkeys(waves[0], 1)
+    shots = ("1-whole-estate", "2-search", "3-dependencies", "4-criticality", "5-plan-waves")
+    for shot in (f"{name}.png" for name in shots):
         assert (ARTIFACTS / shot).stat().st_size > 10_000, shot

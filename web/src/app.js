@@ -187,6 +187,20 @@ function currentFilter() {
 function chooseView() {
   const topology = state.topology;
   if (state.view === 'zones') return { elements: model.zoneOverview(topology), mode: 'zones' };
+  const options = {
+    groupBy: controls.groupBy.value,
+    colourBy: controls.colourBy.value,
+    annotations: state.annotations,
+    membership: state.membership,
+    anomalies: state.anomalies.anomalies,
+    plan: state.plan ? state.plan.waves : null,
+  };
+  if (state.plan && $('wave-layout').checked) {
+    const known = new Set(topology.nodes.map((n) => n.name));
+    const names = new Set([...state.plan.waves.waveOf.keys()].filter((name) => known.has(name)));
+    state.drawn = { mode: 'waves', names, context: new Set() };
+    return { elements: model.buildElements(topology, state.drawn, { ...options, groupBy: 'none' }), mode: 'waves' };
+  }
   const filter = currentFilter();
   let drawn = model.chooseDrawn(topology, filter, settings.drawLimit);
   let source = topology;
@@ -200,14 +214,6 @@ function chooseView() {
     }
   }
   state.drawn = drawn;
-  const options = {
-    groupBy: controls.groupBy.value,
-    colourBy: controls.colourBy.value,
-    annotations: state.annotations,
-    membership: state.membership,
-    anomalies: state.anomalies.anomalies,
-    plan: state.plan ? state.plan.waves : null,
-  };
   return { elements: model.buildElements(source, drawn, options), mode: drawn.mode };
 }
 
@@ -256,6 +262,10 @@ function applyElements(elements) {
 // A fresh layout when most nodes are new; otherwise one that starts from where they are.
 function runLayout(mode, fresh) {
   const count = cy.nodes().length;
+  if (mode === 'waves') {
+    cy.layout({ name: 'preset', positions: wavePositions(), fit: true, padding: 40 }).run();
+    return;
+  }
   const options =
     mode === 'zones'
       ? { name: 'circle', animate: false, fit: true, padding: 40 }
@@ -283,12 +293,26 @@ function runLayout(mode, fresh) {
   }
 }
 
+// Bring-up waves as columns, left to right: what starts first stands on the left.
+function wavePositions() {
+  const positions = {};
+  for (const { wave, services } of state.plan.waves.waves) {
+    services.forEach((name, row) => {
+      positions[name] = { x: wave * 260, y: row * 70 };
+    });
+  }
+  return positions;
+}
+
 function highlight() {
   const near = state.focus?.near;
   cy.batch(() => {
     cy.elements().removeClass('focus near near-node faded wave-shown');
     if (state.shownWave !== null) {
       cy.nodes().filter((n) => n.data('wave') === state.shownWave).addClass('wave-shown');
+    }
+    if (state.plan && !near) {
+      cy.edges().filter((e) => !e.source().hasClass('in-plan') || !e.target().hasClass('in-plan')).addClass('faded');
     }
     if (!near) return;
     const names = new Set([near.node.name, ...near.downstream.map((n) => n.name), ...near.upstream.map((n) => n.name)]);
@@ -315,6 +339,8 @@ function describeDrawn(mode, count) {
     case 'neighbourhood':
       return `neighbourhood of ${state.focus.name}: ${count} of ${total} nodes` +
         (state.focus.auto ? ' (too many to draw at once: search, pick a zone or click a node)' : '');
+    case 'waves':
+      return `zone ${state.plan.zone} fails: ${count} services to bring up, in waves from left to right`;
     case 'zones':
       return `${total} nodes grouped by zone: click a group to open it`;
     default:
@@ -487,6 +513,7 @@ controls.overlay.addEventListener('change', async () => {
   render();
 });
 $('plan-button').addEventListener('click', planZone);
+$('wave-layout').addEventListener('change', () => render());
 $('clear-plan').addEventListener('click', () => {
   state.plan = null;
   state.planNote = '';

@@ -262,9 +262,12 @@ export function buildElements(topology, drawn, options) {
   for (const [id, label] of groups) {
     elements.push({ group: 'nodes', data: { id, label, isGroup: true }, classes: 'group' });
   }
-  const pairs = mergePairs(
-    topology.edges.filter((e) => wanted.has(e.client) && wanted.has(e.server)),
-  );
+  // Edges between two context nodes say nothing about the matches: left out.
+  const drawnEdge = (e) =>
+    wanted.has(e.client) &&
+    wanted.has(e.server) &&
+    !(drawn.context.has(e.client) && drawn.context.has(e.server));
+  const pairs = mergePairs(topology.edges.filter(drawnEdge));
   const maxRate = Math.max(0, ...pairs.map((p) => p.rate));
   for (const pair of pairs) {
     const classes = [pair.active ? 'active' : 'stale'];

@@ -77,17 +77,20 @@ export function edgePanel(pair) {
   ];
 }
 
+const ANOMALIES_LISTED = 12;
+
 export function anomalyList(anomalies, total, onPick) {
   if (!anomalies.length) return [h('p', { class: 'empty' }, 'no open anomalies')];
+  const shown = anomalies.slice(0, ANOMALIES_LISTED);
   return [
     h('ol', { class: 'anomaly-list' },
-      anomalies.map((a) => {
+      shown.map((a) => {
         const target = a.node ?? (a.edge ? a.edge.split('|')[0] : null);
         return h('li', { class: `severity-${a.severity}`, 'data-key': a.dedup_key },
           h('span', { class: 'badge' }, a.kind.replace(/_/g, ' ')),
           target ? h('button', { type: 'button', class: 'link', onclick: () => onPick(target) }, a.message) : a.message);
       })),
-    total > anomalies.length ? h('p', { class: 'note' }, `${total - anomalies.length} more`) : null,
+    total > shown.length ? h('p', { class: 'note' }, `${total - shown.length} more: /topology/anomalies/`) : null,
   ];
 }
 

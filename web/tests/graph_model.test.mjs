@@ -157,6 +157,13 @@ test('elements: compound groups by zone, classes for kind, anomaly, failure and 
   assert.notEqual(byId.get('web').data.colour, byId.get('db').data.colour);
 });
 
+test('edges between two context nodes are left out', () => {
+  const drawn = { names: new Set(['db']), context: new Set(['api', 'web']) };
+  const options = { groupBy: 'none', colourBy: 'zone', membership: model.clusterMembership([]) };
+  const edges = model.buildElements(topology, drawn, options).filter((e) => e.group === 'edges');
+  assert.deepEqual(edges.map((e) => e.data.id), ['edge:api->db']);
+});
+
 test('colour by criticality when annotations are there', () => {
   const drawn = { names: new Set(['web', 'api']), context: new Set() };
   const elements = model.buildElements(topology, drawn, {
