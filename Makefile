@@ -8,7 +8,7 @@ export MEESEEKS_KAFKA_VERSION ?= $(KAFKA_VERSION)
 
 .DEFAULT_GOAL := help
 .PHONY: help install web-deps test-web kafka-jars kafka-up kafka-down test test-unit test-integration lint format run clean \
-	bench-decode bench-accuracy bench-stream bench-soak bench-sink bench-store sample
+	bench-decode bench-accuracy bench-stream bench-soak bench-sink bench-store bench-bcp sample
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -85,6 +85,9 @@ bench-sink: install kafka-jars ## graph changes per second from the topic into t
 
 bench-store: install ## SQLite graph store: batched vs single-row upserts, 30,000 and 300,000 edges (docs/performance.md)
 	$(BIN)/python -m bench.store
+
+bench-bcp: install ## BCP plan of a zone failure on 12,000 and 120,000 services: time, memory, consistency (docs/performance.md)
+	$(BIN)/python -m bench.bcp
 
 sample: install ## regenerate the bundled sample estate in config/sample
 	$(BIN)/python -m bench.estate generate --out config/sample --services 24 --minutes 10 --seed 1

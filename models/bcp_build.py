@@ -25,7 +25,7 @@ from models.bcp_inventory import member_zones, summed_zones
 from models.bcp_model import BcpError, BcpEstate, BcpService, DependencyEdge
 from models.cluster_view import ClusterMembership, is_internal_edge, rewrite_edge
 from models.graph_clustered import membership_of
-from models.topology import CLUSTER_PREFIX, EdgeKey
+from models.topology import CLUSTER_PREFIX, KEY_SEPARATOR, EdgeKey
 
 DEFAULT_LEVELS = ("P0", "P1", "P2", "P3")
 DEPENDENCY_VALUES = {"essential": True, "optional": False}
@@ -154,45 +154,64 @@ def _merged(notes: Sequence[Mapping[str, Any] | None], levels: Sequence[str]) ->
     return out
 
 
+class _Merged:
+    """What the observed and declared edges behind one planner edge add up to."""
+
+    __slots__ = ("marks", "rate", "seen", "zones")
+
+    def __init__(self) -> None:
+        self.marks: set[bool | None] = set()
+        self.rate = 0.0
+        self.seen: float | None = None
+        self.zones: dict[str, float] = {}
+
+    def add(self, essential: bool | None, row: Mapping[str, Any] | None) -> None:
+        self.marks.add(essential)
+        if row is None:
+            return
+        self.rate += number(row.get("rate")) or 0.0
+        seen = number(row.get("last_seen"))
+        if seen is not None and (self.seen is None or seen > self.seen):
+            self.seen = seen
+        for zone, rate in (row.get("server_zone_rates") or {}).items():
+            self.zones[zone] = self.zones.get(zone, 0.0) + (number(rate) or 0.0)
+
+    @property
+    def essential(self) -> bool | None:
+        return True if True in self.marks else (False if False in self.marks else None)
+
+
 def _edges(
     rows: Iterable[Mapping[str, Any]],
     notes: Mapping[str, Mapping[str, Any]],
     membership: ClusterMembership,
 ) -> list[DependencyEdge]:
     """Observed and declared edges, rewritten to clusters and merged per rewritten key."""
-    merged: dict[EdgeKey, dict[str, Any]] = {}
+    merged: dict[tuple[str, str, int], _Merged] = {}
+    members, folded = membership.member_of, membership.clients
 
-    def add(key: EdgeKey, essential: bool | None, row: Mapping[str, Any] | None) -> None:
-        cluster_side = rewrite_edge(key, membership)
-        if is_internal_edge(cluster_side):
+    def add(client: str, server: str, port: int, note: Any, row: Any) -> None:
+        if client in members or server in members:  # the rest keep their names
+            side = rewrite_edge(EdgeKey(client, server, port), membership)
+            if is_internal_edge(side):
+                return
+            client = folded.get(side.client, side.client)
+            server = folded.get(side.server, side.server)
+        if client == server:
             return
-        rewritten = EdgeKey(
-            membership.clients.get(cluster_side.client, cluster_side.client),
-            membership.clients.get(cluster_side.server, cluster_side.server),
-            cluster_side.port,
-        )
-        if rewritten.client == rewritten.server:
-            return
-        entry = merged.setdefault(
-            rewritten, {"marks": set(), "rate": 0.0, "seen": None, "zones": {}}
-        )
-        entry["marks"].add(essential)
-        if row is not None:
-            entry["rate"] += number(row.get("rate")) or 0.0
-            seen = number(row.get("last_seen"))
-            if seen is not None:
-                entry["seen"] = seen if entry["seen"] is None else max(entry["seen"], seen)
-            for zone, rate in (row.get("server_zone_rates") or {}).items():
-                entry["zones"][zone] = entry["zones"].get(zone, 0.0) + (number(rate) or 0.0)
+        entry = merged.get((client, server, port))
+        if entry is None:
+            entry = merged[(client, server, port)] = _Merged()
+        entry.add(_essential(note), row)
 
     observed = set()
     for row in rows:
         client, server, port = row.get("client"), row.get("server"), row.get("port")
         if not (isinstance(client, str) and isinstance(server, str) and isinstance(port, int)):
             raise BcpError(f"an edge row needs client, server and port: {dict(row)!r:.200}")
-        key = EdgeKey(client, server, port)
-        observed.add(key.encode())
-        add(key, _essential(notes.get(key.encode())), row)
+        encoded = f"{client}{KEY_SEPARATOR}{server}{KEY_SEPARATOR}{port}"
+        observed.add(encoded)
+        add(client, server, port, notes.get(encoded), row)
     for encoded, note in notes.items():
         if encoded not in observed:
             try:
@@ -201,18 +220,10 @@ def _edges(
                 raise BcpError(
                     f"BCP edge annotation {encoded!r:.200} is not an edge key client|server|port"
                 ) from exc
-            add(declared, _essential(note), None)
+            add(declared.client, declared.server, declared.port, note, None)
     return [
-        DependencyEdge(
-            key.client,
-            key.server,
-            key.port,
-            True if True in e["marks"] else (False if False in e["marks"] else None),
-            e["rate"],
-            e["seen"],
-            e["zones"],
-        )
-        for key, e in sorted(merged.items())
+        DependencyEdge(client, server, port, e.essential, e.rate, e.seen, e.zones)
+        for (client, server, port), e in sorted(merged.items(), key=lambda item: item[0])
     ]
 
 

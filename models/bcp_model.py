@@ -20,7 +20,12 @@ class BcpError(MeeseeksError):
     """BCP input that cannot be planned or checked as given; the message says what to fix."""
 
 
+_EMPTY: Mapping[str, float] = MappingProxyType({})
+
+
 def _frozen_counts(name: str, counts: Mapping[str, float]) -> Mapping[str, float]:
+    if not counts:
+        return _EMPTY
     for zone, count in counts.items():
         if not zone or not math.isfinite(count) or count < 0:
             raise BcpError(f"{name}: zone {zone!r} has {count!r}; use a zone name and a count >= 0")
@@ -48,12 +53,15 @@ class BcpService:
     """A data-store cluster rather than an application service."""
     annotated: bool = False
     """The BCP overlay mentions this node at all."""
+    zones: frozenset[str] = field(init=False, compare=False, repr=False)
+    """Zones with at least one instance (derived from ``zone_instances``)."""
 
     def __post_init__(self) -> None:
         counts = _frozen_counts(self.name, self.zone_instances)
         if any(count != int(count) for count in counts.values()):
             raise BcpError(f"{self.name}: instance counts must be whole numbers")
         object.__setattr__(self, "zone_instances", counts)
+        object.__setattr__(self, "zones", frozenset(z for z, n in counts.items() if n > 0))
         for label, value in (("rto", self.rto_seconds), ("startup", self.startup_seconds)):
             if value is not None and not (math.isfinite(value) and value >= 0):
                 raise BcpError(f"{self.name}: {label} {value!r} must be a duration >= 0 seconds")
@@ -62,11 +70,6 @@ class BcpService:
     @property
     def instances(self) -> int:
         return int(sum(self.zone_instances.values()))
-
-    @property
-    def zones(self) -> frozenset[str]:
-        """Zones with at least one instance."""
-        return frozenset(zone for zone, count in self.zone_instances.items() if count > 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ Optional edges never constrain the order: a service starts without its optional 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
@@ -30,27 +31,40 @@ class Scope:
     """Observed edges leaving scope nodes that no overlay mentions (not followed)."""
 
 
-def hard_dependencies(estate: BcpEstate, follow_undeclared: bool) -> nx.DiGraph[str]:
-    """client -> server for each pair with an essential edge (or only undeclared ones, when
-    following them); every node of the estate is in the graph, self-loops are left out."""
+def hard_dependencies(estate: BcpEstate, follow_undeclared: bool) -> dict[str, set[str]]:
+    """client -> its servers over an essential edge (or only undeclared ones, when following
+    them), self-loops left out: a plain adjacency, since most of a large estate is out of
+    scope and building a networkx graph of all of it would cost more than the whole plan."""
     marks: defaultdict[tuple[str, str], set[bool | None]] = defaultdict(set)
     for edge in estate.edges:
         if edge.client != edge.server:
             marks[(edge.client, edge.server)].add(edge.essential)
-    graph: nx.DiGraph[str] = nx.DiGraph()
-    graph.add_nodes_from(estate.services)
-    graph.add_edges_from(
-        pair
-        for pair, seen in marks.items()
-        if True in seen or (follow_undeclared and seen == {None})
-    )
-    return graph
+    servers: defaultdict[str, set[str]] = defaultdict(set)
+    for (client, server), seen in marks.items():
+        if True in seen or (follow_undeclared and seen == {None}):
+            servers[client].add(server)
+    return dict(servers)
+
+
+def reach(servers: Mapping[str, Iterable[str]], start: Iterable[str]) -> set[str]:
+    """``start`` and every node reachable from it."""
+    seen = set(start)
+    frontier = list(seen)
+    while frontier:
+        frontier = [n for node in frontier for n in servers.get(node, ()) if n not in seen]
+        seen.update(frontier)
+    return seen
 
 
 def bcp_scope(estate: BcpEstate, follow_undeclared: bool = False) -> Scope:
     members = frozenset(name for name, service in estate.services.items() if service.flows)
-    graph = hard_dependencies(estate, follow_undeclared)
-    nodes = frozenset(node for layer in nx.bfs_layers(graph, sorted(members)) for node in layer)
+    servers = hard_dependencies(estate, follow_undeclared)
+    nodes = frozenset(reach(servers, members))
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_nodes_from(sorted(nodes))
+    graph.add_edges_from(
+        (client, server) for client in sorted(nodes) for server in sorted(servers.get(client, ()))
+    )
     undeclared = tuple(
         sorted(
             (
@@ -65,4 +79,4 @@ def bcp_scope(estate: BcpEstate, follow_undeclared: bool = False) -> Scope:
             key=lambda e: (e.client, e.server, e.port or 0),
         )
     )
-    return Scope(members, nodes, graph.subgraph(nodes).copy(), undeclared)
+    return Scope(members, nodes, graph, undeclared)
