@@ -56,6 +56,7 @@ const state = {
   drawn: { mode: 'none', names: new Set(), context: new Set() },
   shape: '',
   refreshes: 0,
+  readSeconds: null,
   error: null,
   updatedAt: null,
 };
@@ -131,7 +132,9 @@ async function refresh() {
   if (running) return running;
   running = (async () => {
     try {
+      const started = performance.now();
       await readGraph();
+      state.readSeconds = (performance.now() - started) / 1000;
       state.error = null;
       if (state.refreshes % settings.overlayEvery === 0) await readOverlay();
       const filter = currentFilter();
@@ -153,8 +156,14 @@ async function refresh() {
     await running;
   } finally {
     running = null;
-    timer = setTimeout(refresh, settings.refreshSeconds * 1000);
+    timer = setTimeout(refresh, refreshDelay() * 1000);
   }
+}
+
+// The refresh interval asked for, longer when the worker takes long to answer: a large graph
+// costs the worker a noticeable share of a core per answer, and a page must not hog it.
+function refreshDelay() {
+  return Math.max(settings.refreshSeconds, Math.ceil(10 * (state.readSeconds ?? 0)));
 }
 
 // --- what to draw --------------------------------------------------------------------------
@@ -357,7 +366,9 @@ function renderStatus() {
     parts.push(`${state.topology.total_nodes} nodes, ${state.topology.total_edges} edges`);
     parts.push(feed.ready ? 'live' : 'catching up');
   }
-  if (state.updatedAt) parts.push(`updated ${state.updatedAt.toLocaleTimeString()}`);
+  if (state.updatedAt) {
+    parts.push(`updated ${state.updatedAt.toLocaleTimeString()}, every ${refreshDelay()} s`);
+  }
   $('status').textContent = parts.join(' · ');
   $('error').textContent = state.error ?? '';
 }
@@ -407,7 +418,7 @@ function fillZones(zones) {
     if (have.join() === zones.join()) continue;
     const chosen = select.value;
     const first = select.options[0]?.value === '' ? [select.options[0]] : [];
-    select.replaceChildren(...first, ...zones.map((z) => panels.h('option', { value: z }, `zone ${z}`)));
+    select.replaceChildren(...first, ...zones.map((z) => panels.h('option', { value: z }, z)));
     select.value = zones.includes(chosen) ? chosen : (first.length ? '' : zones[0] ?? '');
   }
 }

@@ -108,8 +108,9 @@ export function clusterList(rows, onPick) {
   if (!rows.length) return [h('p', { class: 'empty' }, 'no clusters recognised')];
   return [
     h('ol', {},
-      rows.map((row) =>
+      rows.slice(0, 15).map((row) =>
         h('li', {}, nodeButton(row.cluster, onPick, `${row.engine}, ${row.members.length} members, ${row.clients.length} clients`)))),
+    rows.length > 15 ? h('p', { class: 'note' }, `${rows.length - 15} more: /topology/clusters/`) : null,
   ];
 }
 
