@@ -136,22 +136,26 @@ class GraphSink:
         return records
 
     async def _write(self, changes: Sequence[GraphChange], stop: asyncio.Event) -> bool:
-        """Write until the store accepts; False only when stopped while it still fails."""
-        pending: deque[GraphChange] = deque(changes)
-        singly = False
+        """Write until the store accepts; False only when stopped while it still fails.
+
+        A batch the store refuses is split in halves until the refused changes stand alone,
+        which are counted and skipped: a few more transactions instead of a lost batch.
+        """
+        pending: deque[list[GraphChange]] = deque([list(changes)] if changes else [])
         backoff = self.params.first_backoff_s
         while pending:
+            chunk = pending[0]
             started = time.perf_counter()
             try:
-                if singly:
-                    await self._write_singly(pending)
-                else:
-                    await asyncio.to_thread(self.store.apply_changes, list(pending))
-                    self._count_written(pending)
-                    pending.clear()
+                await asyncio.to_thread(self.store.apply_changes, chunk)
             except StoreInputError as exc:
-                logger.warning("the store refused a batch (%s); writing it change by change", exc)
-                singly = True
+                pending.popleft()
+                if len(chunk) == 1:
+                    self._count_skips(DecodedBatch(skipped={"refused": 1}))
+                    logger.warning("skipped a change the store refused: %s", exc)
+                else:
+                    half = len(chunk) // 2
+                    pending.extendleft([chunk[half:], chunk[:half]])
                 continue
             except Exception as exc:  # the store is down: keep the batch, never lose it
                 self.retries += 1
@@ -160,29 +164,18 @@ class GraphSink:
                 logger.warning(
                     "graph store write failed, retrying in %.1fs (%d changes pending): %s",
                     backoff,
-                    len(pending),
+                    sum(len(part) for part in pending),
                     exc,
                 )
                 if await _wait(stop, backoff):
                     return False
                 backoff = min(backoff * 2, self.params.max_backoff_s)
                 continue
+            pending.popleft()
+            self._count_written(chunk)
             self.metrics.write_seconds.observe(time.perf_counter() - started)
         self.metrics.store_up.set(1)
         return True
-
-    async def _write_singly(self, pending: deque[GraphChange]) -> None:
-        """One change per transaction, skipping (counted) the ones the store refuses."""
-        while pending:
-            change = pending[0]
-            try:
-                await asyncio.to_thread(self.store.apply_changes, [change])
-            except StoreInputError as exc:
-                self._count_skips(DecodedBatch(skipped={"refused": 1}))
-                logger.warning("skipped a change the store refused: %s", exc)
-            else:
-                self._count_written([change])
-            pending.popleft()
 
     async def _commit(self, records: Sequence[Record]) -> None:
         offsets = {

@@ -1,8 +1,9 @@
 """From consumed Kafka records to the changes a batch writes and the offsets it may commit.
 
-Pure: a record that is not a graph change this version can read, or a change the store would
-refuse, is a counted skip with its reason logged, never an exception; its offset is still
-committed with the batch, so one bad message cannot stop the sink.
+Pure: a record that is not a graph change this version can read is a counted skip with its
+reason logged, never an exception; its offset is still committed with the batch, so one bad
+message cannot stop the sink. (Changes the store refuses are found by the store itself, which
+checks every batch; the sink then splits the batch to skip them.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any, Protocol
 
 from models.errors import MeeseeksError
 from models.graph_change import GraphChange
-from sinks.store_fold import change_problem
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +53,6 @@ def decode_records(records: Iterable[Record]) -> DecodedBatch:
             change = GraphChange.from_dict(json.loads(record.value))
         except (MeeseeksError, ValueError, TypeError) as exc:
             _skip(batch, "undecodable", where, exc)
-            continue
-        problem = change_problem(change)
-        if problem is not None:
-            _skip(batch, "refused", where, problem)
             continue
         batch.changes.append(change)
     return batch
