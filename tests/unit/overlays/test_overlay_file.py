@@ -9,10 +9,11 @@ import yaml
 
 from models.overlay_annotate import annotation_batches, resolve
 from models.overlay_errors import AnnotationError
+from models.overlay_fields import timestamp_seconds
 from models.overlay_file import parse_csv, parse_document
 from models.overlay_schema import OverlayDefinition, TargetKind
 from models.topology import EdgeKey
-from tests.unit.overlays.conftest import SAMPLE
+from tests.unit.overlays.conftest import SAMPLE, shipped
 
 ZONES: dict[str, str | None] = {"web": "a", "api": "a", "db": "b", "monitoring": "b"}
 EDGES = [EdgeKey("web", "api", 8080), EdgeKey("api", "db", 5432), EdgeKey("monitoring", "db", 5432)]
@@ -146,3 +147,20 @@ def test_the_sample_estate_annotations_fit_the_bcp_overlay(bcp: OverlayDefinitio
     assert explicit - {e.encode() for e in observed} == {"sessions-web|identity-svc|8080"}
     # Every explicitly annotated node is a service of the sample estate.
     assert set(data["nodes"]) <= set(zones)
+
+
+def test_the_sample_data_dr_annotations_fit_and_hold_two_findings() -> None:
+    definition = shipped("data-dr")
+    document = parse_document(yaml.safe_load((SAMPLE / "data-dr-annotations.yaml").read_text()))
+    updates = resolve(document.entries, {}, []).updates
+    stores = annotation_batches(definition, updates, {})[TargetKind.NODE]
+    assert len(stores) == 5
+    late_schedule = [name for name, r in stores.items() if r["backup_interval"] > r["rpo"]]
+    assert late_schedule == ["tax-grpc-mysql"]
+    sample_end = 1714558200.0  # the end of the sample's traffic (truth.json)
+    missed = [
+        name
+        for name, r in stores.items()
+        if sample_end - timestamp_seconds(r["last_backup"]) > r["rpo"]
+    ]
+    assert missed == ["tax-grpc-mysql", "catalog-jobs-archive-postgresql"]
