@@ -20,7 +20,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import faust
@@ -75,7 +75,7 @@ class BcpWorker:
                 self._store = open_store(store_url_of(self.settings), self.settings)
             return self._store
 
-    def loader(self) -> Any:
+    def loader(self) -> Callable[[], BcpInputs]:
         """A load function for a thread: the inventory is copied here, on the event loop."""
         records = self.topology.inventory.entries()
 
@@ -92,8 +92,7 @@ class BcpWorker:
         cached = self._inputs
         if cached is not None and time.monotonic() - cached[0] < self.settings.bcp_check_seconds:
             return cached[1]
-        result: BcpInputs = await asyncio.to_thread(self.loader())
-        return result
+        return await asyncio.to_thread(self.loader())
 
     async def check(self, app: faust.App) -> None:
         try:

@@ -26,15 +26,17 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _timed(repeat: int, work: Callable[[], _T]) -> tuple[_T, list[float]]:
-    times, result = [], None
+def _timed(repeat: int, work: Callable[[], _T]) -> tuple[_T, tuple[list[float], list[float]]]:
+    """The result of the last run, and the wall and CPU seconds of every run."""
+    wall, cpu, result = [], [], None
     for _ in range(repeat):
         gc.collect()
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         result = work()
-        times.append(time.perf_counter() - started)
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - used)
     assert result is not None
-    return result, times
+    return result, (wall, cpu)
 
 
 def measure(services: int, edges_per_service: float, seed: int, repeat: int) -> dict[str, Any]:
@@ -75,8 +77,13 @@ def measure(services: int, edges_per_service: float, seed: int, repeat: int) -> 
         },
         "generate_s": generated_s,
         "seconds": {
-            name: {"median": statistics.median(times), "all": times}
-            for name, times in (
+            name: {
+                "median": statistics.median(wall),
+                "cpu_median": statistics.median(cpu),
+                "all": wall,
+                "cpu_all": cpu,
+            }
+            for name, (wall, cpu) in (
                 ("build_estate", build_times),
                 ("plan_failure", plan_times),
                 ("plan_to_json", json_times),
