@@ -134,12 +134,16 @@ def plan_failure(estate: BcpEstate, scenario: Scenario) -> BcpPlan:
         schedule=timed,
         flows=tuple(timings),
         unaffected_flows=tuple(sorted(set(members) - touched)),
-        warnings=tuple(_warnings(estate, scope, needs, rto)),
+        warnings=tuple(_warnings(estate, scenario, scope, needs, rto)),
     )
 
 
 def _warnings(
-    estate: BcpEstate, scope: Scope, needs: Mapping[str, ScaleUp], rto: Mapping[str, float | None]
+    estate: BcpEstate,
+    scenario: Scenario,
+    scope: Scope,
+    needs: Mapping[str, ScaleUp],
+    rto: Mapping[str, float | None],
 ) -> list[str]:
     def some(names: list[str]) -> str:
         return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
@@ -147,6 +151,9 @@ def _warnings(
     out = []
     if not scope.flow_members:
         out.append("no service belongs to a BCP flow: annotate flows in the BCP overlay")
+    outside = sorted(scenario.failed_services - scope.nodes)
+    if outside:
+        out.append(f"failing service(s) outside the BCP scope, not planned: {some(outside)}")
     if scope.undeclared:
         edges = [edge.describe() for edge in scope.undeclared]
         out.append(

@@ -108,6 +108,13 @@ def test_a_failed_service_restarts_in_place_and_its_dependents_wait() -> None:
     assert body["shutdown"] == [{"wave": 1, "steps": [["db"]]}]
 
 
+def test_a_failing_service_outside_the_scope_is_said_to_be_unplanned() -> None:
+    plan = plan_failure(shop(), Scenario(failed_services=frozenset({"cdn"})))
+
+    assert plan.bring_up == ()
+    assert "failing service(s) outside the BCP scope, not planned: cdn" in plan.warnings
+
+
 def test_several_zones_fail_at_once() -> None:
     graph = estate(
         [svc("s", {"a": 1, "b": 1, "c": 1}, startup=1, flows=["f"]), svc("t", {"a": 2, "c": 1})],
