@@ -74,7 +74,11 @@ async function main() {
 
     // 2. A search narrows the graph to the matches (and their neighbours, drawn faint).
     await page.locator('#search').pressSequentially(spec.search, { delay: 20 });
-    await page.waitForFunction(() => document.getElementById('graph').dataset.mode === 'filtered');
+    // A refresh while typing draws the matches of a prefix first: wait for the whole word's.
+    await page.waitForFunction(
+      (count) => document.getElementById('drawn').textContent.startsWith(`${count} matching`),
+      spec.matches.length,
+    );
     const all = await drawnNames(page);
     const context = await drawnNames(page, 'context');
     seen.matches = all.filter((name) => !context.includes(name));

@@ -56,22 +56,37 @@ def browser_tools() -> None:
     pytest.skip(reason)
 
 
-def truth_dependencies(service: str) -> tuple[set[str], set[str]]:
+def truth_dependencies(service: str, clusters: dict[str, Any]) -> tuple[set[str], set[str]]:
     """Servers ``service`` calls and clients that call it in the sample's ground truth, with
-    cluster members named by their cluster node, as the page's folded view shows them."""
+    the members of the clusters the worker recognised named by their cluster node, as the
+    page's folded view shows them."""
     truth = json.loads((SAMPLE / "truth.json").read_text())
     cluster_of = {
-        member: f"cluster:{cluster['engine']}:{cluster['name']}"
-        for cluster in truth["clusters"]
-        for member in cluster["member_nodes"]
+        member: row["cluster"]
+        for row in clusters["clusters"]
+        for member in row.get("member_nodes") or ()
     }
-    down = {
-        cluster_of.get(e["server"], e["server"]) for e in truth["edges"] if e["client"] == service
-    }
-    up = {
-        cluster_of.get(e["client"], e["client"]) for e in truth["edges"] if e["server"] == service
-    }
+    edges = truth["edges"]
+    down = {cluster_of.get(e["server"], e["server"]) for e in edges if e["client"] == service}
+    up = {cluster_of.get(e["client"], e["client"]) for e in edges if e["server"] == service}
     return down, up
+
+
+async def wait_for_dependencies(worker: Any, timeout: float = 150) -> tuple[set[str], set[str]]:
+    """The ground truth's neighbours of ``SERVICE``, once the worker's API shows exactly them."""
+    path = f"/topology/neighbours/{SERVICE}/?direction=both&hops=1&clustered=1"
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: Any = None
+    while asyncio.get_running_loop().time() < deadline:
+        clusters = await worker.wait_until("/topology/clusters/?limit=1000", lambda b: True)
+        down, up = truth_dependencies(SERVICE, clusters)
+        status, near = await worker.get_json(path)
+        if status == 200:
+            last = (names(near["downstream"]), names(near["upstream"]), down, up)
+            if last[:2] == (down, up):
+                return down, up
+        await asyncio.sleep(1)
+    raise AssertionError(f"{SERVICE}'s neighbours never matched the truth: {last}")
 
 
 def apply_bcp_overlay(pipeline: Pipeline) -> None:
@@ -138,20 +153,21 @@ async def test_page_shows_the_sample_estate(
     worker = pipeline.worker()
     worker.start()
     try:
-        down, up = truth_dependencies(SERVICE)
-        near_path = f"/topology/neighbours/{SERVICE}/?direction=both&hops=1&clustered=1"
-        await worker.wait_until(
-            near_path,
-            lambda b: names(b["downstream"]) == down and names(b["upstream"]) == up,
-            timeout=150,
-        )
+        await wait_for_dependencies(worker)
         topology = await settled_topology(worker)
+        down, up = await wait_for_dependencies(worker, timeout=30)  # as the settled graph has them
         await asyncio.to_thread(apply_bcp_overlay, pipeline)
         notes = await worker.wait_until(
             "/overlays/bcp/annotations/node/", lambda b: SERVICE in b["annotations"]
         )
-        # The planner re-reads the store every MEESEEKS_BCP_CHECK_SECONDS.
-        plan = await worker.wait_until(f"/bcp/plan/?fail_zone={FAIL_ZONE}", lambda b: True)
+        # The planner re-reads the store every MEESEEKS_BCP_CHECK_SECONDS: wait for a plan of
+        # the annotated store, with every BCP flow, before the page asks for one.
+        flows = {f for note in notes["annotations"].values() for f in note.get("flows", ())}
+        plan = await worker.wait_until(
+            f"/bcp/plan/?fail_zone={FAIL_ZONE}",
+            lambda b: b["summary"]["flows"] == len(flows),
+            timeout=60,
+        )
         waves = [
             sorted(name for step in wave["steps"] for name in step["services"])
             for wave in plan["bring_up"]
