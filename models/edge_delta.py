@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from models.connection import Kind
@@ -93,6 +94,48 @@ class EdgeDelta:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise EdgeRecordError(f"malformed edge delta {data!r}: {exc!r}") from exc
 
+    def to_row(self) -> list[Any]:
+        """Positional form for batches of many deltas (no field names, no per-delta version):
+        ``[client, server, port, window start, syn, ack, first, last, [ids], truncated]``."""
+        edge = self.edge
+        return [
+            edge.client,
+            edge.server,
+            edge.port,
+            self.window_start,
+            self.attempts,
+            self.answered,
+            self.first_ts,
+            self.last_ts,
+            list(self.client_instances),
+            self.client_instances_truncated,
+        ]
+
+    @classmethod
+    def from_row(cls, row: Any) -> EdgeDelta:
+        """Read ``to_row`` output; the batch around it carries the version."""
+        try:
+            client, server, port, start, syn, ack, first, last, ids, truncated = row
+            return cls(
+                edge=shared_edge_key(str(client), str(server), int(port)),
+                window_start=float(start),
+                attempts=int(syn),
+                answered=int(ack),
+                first_ts=float(first),
+                last_ts=float(last),
+                client_instances=tuple([str(i) for i in ids]),
+                client_instances_truncated=bool(truncated),
+            )
+        except (TypeError, ValueError) as exc:
+            raise EdgeRecordError(f"malformed edge delta row {row!r:.300}: {exc!r}") from exc
+
+
+@lru_cache(maxsize=131_072)
+def shared_edge_key(client: str, server: str, port: int) -> EdgeKey:
+    """One ``EdgeKey`` object per edge for keys read off the wire: they repeat in every batch,
+    and a shared object compares by identity first."""
+    return EdgeKey(client, server, port)
+
 
 def cap_instances(ids: Iterable[str], limit: int) -> tuple[tuple[str, ...], bool]:
     """Sorted distinct ids, at most ``limit`` of them, and whether some were dropped.
@@ -101,6 +144,8 @@ def cap_instances(ids: Iterable[str], limit: int) -> tuple[tuple[str, ...], bool
     order and grouping, which is what lets deltas merge associatively.
     """
     distinct = set(ids)
+    if len(distinct) <= min(1, limit):
+        return tuple(distinct), False
     if len(distinct) <= limit:
         return tuple(sorted(distinct)), False
     return tuple(heapq.nsmallest(limit, distinct)), True
@@ -117,20 +162,31 @@ class _Accumulator:
         self.instances: set[str] = set()
 
 
-def combine(
-    observations: Iterable[Observation | tuple[EdgeKey, float, Kind, str | None]],
-    window_seconds: float,
-    max_client_instances: int = DEFAULT_MAX_CLIENT_INSTANCES,
-) -> list[EdgeDelta]:
-    """One delta per (edge, window) of the batch, sorted by edge then window start."""
-    if window_seconds <= 0:
-        raise ValueError(f"window_seconds={window_seconds!r} must be positive")
-    groups: dict[tuple[EdgeKey, float], _Accumulator] = {}
-    for edge, ts, kind, instance in observations:
-        key = (edge, window_start(ts, window_seconds))
-        acc = groups.get(key)
+class Combiner:
+    """Folds observations into one running count per (edge, window), one event at a time.
+
+    The attribution stage feeds it straight from its event loop, so a batch needs no list of
+    observations in between; ``combine`` is the same fold over an iterable.
+    """
+
+    __slots__ = ("_groups", "_limit", "_window")
+
+    def __init__(
+        self, window_seconds: float, max_client_instances: int = DEFAULT_MAX_CLIENT_INSTANCES
+    ) -> None:
+        if window_seconds <= 0:
+            raise ValueError(f"window_seconds={window_seconds!r} must be positive")
+        self._window = window_seconds
+        self._limit = max_client_instances
+        self._groups: dict[tuple[EdgeKey, float], _Accumulator] = {}
+
+    def add(self, edge: EdgeKey, ts: float, kind: Kind, instance: str | None) -> bool:
+        """Count one event; True when it is the first of its (edge, window) in this fold."""
+        key = (edge, window_start(ts, self._window))
+        acc = self._groups.get(key)
+        new = acc is None
         if acc is None:
-            acc = groups[key] = _Accumulator(ts)
+            acc = self._groups[key] = _Accumulator(ts)
         elif ts < acc.first:
             acc.first = ts
         elif ts > acc.last:
@@ -141,15 +197,44 @@ def combine(
             acc.answered += 1
         if instance is not None:
             acc.instances.add(instance)
-    deltas = []
-    for (edge, start), acc in sorted(groups.items(), key=lambda item: item[0]):
-        instances, truncated = cap_instances(acc.instances, max_client_instances)
-        deltas.append(
-            EdgeDelta(
-                edge, start, acc.attempts, acc.answered, acc.first, acc.last, instances, truncated
+        return new
+
+    def deltas(self) -> list[EdgeDelta]:
+        """One delta per (edge, window) counted, sorted by edge then window start."""
+        out = []
+        for (edge, start), acc in sorted(self._groups.items(), key=_group_order):
+            instances, truncated = cap_instances(acc.instances, self._limit)
+            out.append(
+                EdgeDelta(
+                    edge,
+                    start,
+                    acc.attempts,
+                    acc.answered,
+                    acc.first,
+                    acc.last,
+                    instances,
+                    truncated,
+                )
             )
-        )
-    return deltas
+        return out
+
+
+def _group_order(item: tuple[tuple[EdgeKey, float], _Accumulator]) -> tuple[str, str, int, float]:
+    # Plain values compare in C; EdgeKey's generated ordering runs Python code per comparison.
+    edge, start = item[0]
+    return (edge.client, edge.server, edge.port, start)
+
+
+def combine(
+    observations: Iterable[Observation | tuple[EdgeKey, float, Kind, str | None]],
+    window_seconds: float,
+    max_client_instances: int = DEFAULT_MAX_CLIENT_INSTANCES,
+) -> list[EdgeDelta]:
+    """One delta per (edge, window) of the batch, sorted by edge then window start."""
+    combiner = Combiner(window_seconds, max_client_instances)
+    for edge, ts, kind, instance in observations:
+        combiner.add(edge, ts, kind, instance)
+    return combiner.deltas()
 
 
 def merge(

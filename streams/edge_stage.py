@@ -69,6 +69,10 @@ class EdgeStage:
     _due: dict[int, list[tuple[float, str]]] = field(default_factory=dict)
     _stream_start: dict[int, float] = field(default_factory=dict)
     _cache: dict[str, _Entry] = field(default_factory=dict)
+    _pushed: dict[str, float] = field(default_factory=dict)
+    """Each key's latest due time in the heap, so an unchanged one is not pushed again."""
+    _writes: dict[str, Any] = field(default_factory=dict)
+    """Table values of the batch being processed, written together when it is done."""
 
     def __post_init__(self) -> None:
         self.watermarks = Watermarks(idle_seconds=self.source_idle_seconds)
@@ -81,6 +85,7 @@ class EdgeStage:
         self._due.clear()
         self._stream_start.clear()
         self._cache.clear()
+        self._pushed.clear()
         # Anomalies of partitions now owned elsewhere are the new owner's to raise and resolve.
         self.tracker = AnomalyTracker()
 
@@ -96,7 +101,9 @@ class EdgeStage:
             entry = _decode(value)
             self._cache[key] = entry
             states.append(entry.state)
-            heap.append((due_at(entry.state, self.params), key))
+            due = due_at(entry.state, self.params)
+            self._pushed[key] = due
+            heap.append((due, key))
             heap.append((self._silence_due(entry.state), key))
         heapq.heapify(heap)
         self._due[partition] = heap
@@ -117,7 +124,8 @@ class EdgeStage:
         if batch.is_tick:
             watermark = self.watermarks.tick(partition, now)
             if watermark is not None:
-                self._sweep(partition, watermark, store, out)
+                self._sweep(partition, watermark, out)
+            self._write(store)
             return out
         # The batch's own deltas count against the clock as it stood before the batch: its
         # watermark is the newest of its events, which must not close their own windows.
@@ -130,13 +138,14 @@ class EdgeStage:
         for delta in batch.deltas:
             grouped.setdefault(delta.edge.encode(), []).append(delta)
         for key, deltas in grouped.items():
-            entry = self._load(key, store)
+            # The partition's every stored edge is in the cache since _ensure: a miss is new.
+            entry = self._cache.get(key)
             if entry is not None and entry.applied.get(source, -1) >= batch.offset:
                 # Counted before a crash, but what it published, and its changelog record, may
                 # have died in the producer's buffer: write and publish the current state again
                 # (the changelog catches up with the local store; sinks upsert).
                 out.replayed_deltas += len(deltas)
-                self._save(key, entry, store, partition)
+                self._save(key, entry, partition)
                 out.changes.extend(node_changes_for(entry.state.edge, entry.state.watermark))
                 out.changes.append(
                     GraphChange(
@@ -148,7 +157,8 @@ class EdgeStage:
                     )
                 )
                 continue
-            self._stream_start.setdefault(partition, min(d.first_ts for d in deltas))
+            if partition not in self._stream_start:
+                self._stream_start[partition] = min(d.first_ts for d in deltas)
             state = entry.state if entry is not None else None
             previous = state
             for delta in deltas:
@@ -157,30 +167,35 @@ class EdgeStage:
             assert state is not None
             applied = dict(entry.applied) if entry is not None else {}
             applied[source] = batch.offset
-            self._save(key, _Entry(state, applied), store, partition)
+            self._save(key, _Entry(state, applied), partition)
             self._judge(key, previous, state, partition, out)
             out.applied_deltas += len(deltas)
         watermark = self.watermarks.observe(
             partition, batch.watermark, source=source, now=now, expected=batch.sources
         )
-        self._sweep(partition, watermark, store, out)
+        self._sweep(partition, watermark, out)
+        self._write(store)
         return out
 
-    def _sweep(self, partition: int, watermark: float, store: Store, out: StageOutput) -> None:
+    def _sweep(self, partition: int, watermark: float, out: StageOutput) -> None:
         heap = self._due[partition]
+        pushed = self._pushed
         seen: set[str] = set()
         while heap and heap[0][0] <= watermark:
-            _, key = heapq.heappop(heap)
+            due, key = heapq.heappop(heap)
+            if pushed.get(key) == due:
+                del pushed[key]
             if key in seen:
                 continue
             seen.add(key)
-            entry = self._load(key, store)
+            # Every key in the heap has been loaded since the partition was (re)built.
+            entry = self._cache.get(key)
             if entry is None:
                 continue
             state, changes = advance(entry.state, watermark, self.params)
             if state is not entry.state:
                 out.changes.extend(changes)
-                self._save(key, _Entry(state, entry.applied), store, partition)
+                self._save(key, _Entry(state, entry.applied), partition)
                 self._judge(key, entry.state, state, partition, out)
             silence = evaluate_silence(state.edge, state.history, watermark, self.anomaly_params)
             out.transitions.extend(self.tracker.observe(key, SILENCE_KINDS, silence, watermark))
@@ -191,6 +206,8 @@ class EdgeStage:
     def _judge(
         self, key: str, before: EdgeState | None, after: EdgeState, partition: int, out: StageOutput
     ) -> None:
+        if before is not None and before.history is after.history:
+            return  # nothing closed (the fold keeps the very same history tuple)
         for closed in _newly_closed(before, after):
             found = evaluate_window(
                 after.edge,
@@ -218,10 +235,21 @@ class EdgeStage:
             entry = self._cache[key] = _decode(value)
         return entry
 
-    def _save(self, key: str, entry: _Entry, store: Store, partition: int) -> None:
+    def _save(self, key: str, entry: _Entry, partition: int) -> None:
         self._cache[key] = entry
-        store[key] = {"s": entry.state.to_dict(), "a": entry.applied}
-        heapq.heappush(self._due[partition], (due_at(entry.state, self.params), key))
+        self._writes[key] = entry
+        due = due_at(entry.state, self.params)
+        if self._pushed.get(key) != due:
+            self._pushed[key] = due
+            heapq.heappush(self._due[partition], (due, key))
+
+    def _write(self, store: Store) -> None:
+        """One table write per edge the batch changed, however often it changed it."""
+        if self._writes:
+            store.update(
+                {key: {"s": e.state.to_dict(), "a": e.applied} for key, e in self._writes.items()}
+            )
+            self._writes.clear()
 
     def states(self, keys: Iterable[str], store: Store) -> list[EdgeState]:
         found = (self._load(key, store) for key in keys)

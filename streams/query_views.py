@@ -109,7 +109,7 @@ def _add_edge_detail(
 
     def detail(server: str, client: str, port: str) -> dict[str, Any]:
         key = EdgeKey(check_name("client", client), check_name("server", server), check_port(port))
-        value = topology.edges.get(key.encode())
+        value = topology.edge_table.get(key.encode())
         if value is None:
             raise NotFoundError(
                 f"no edge from {key.client!r} to {key.server!r} on port {key.port}; "

@@ -13,10 +13,13 @@ from models.anomaly_record import Anomaly
 from models.graph_change import GraphChange
 from streams.attribution_stage import DeltaBatch
 
+_SORTED_COMPACT = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+"""One encoder for every message: ``json.dumps`` with options builds a new one per call."""
+
 
 def encode_json(value: Any) -> bytes:
     """Compact JSON with sorted keys: equal values give equal bytes."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+    return _SORTED_COMPACT.encode(value).encode()
 
 
 def encode_delta_batch(batch: DeltaBatch) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from typing import Any
 
 import faust
@@ -22,13 +23,16 @@ from models.errors import MeeseeksError
 from models.graph_change import ChangeType, EntityKind, GraphChange, unseen_node_changes
 from models.inventory import Inventory
 from streams.attribution_stage import AttributionStage, DeltaBatch
+from streams.batch_producer import BatchProducer, Record
 from streams.bcp_views import register_bcp_views
 from streams.cluster_stage import ClusterStage, observations_from_dict, observations_to_dict
 from streams.edge_stage import EdgeStage, StageOutput
+from streams.edge_table import EdgeTable
 from streams.inventory_service import InventoryFeed
 from streams.metrics import StreamMetrics
 from streams.overlay_views import register_overlay_views
 from streams.page_views import register_page
+from streams.partitioning import partition_of
 from streams.query_views import register_queries
 from streams.records import (
     anomaly_event,
@@ -109,8 +113,12 @@ class Topology:
             interval_seconds=settings.window_seconds,
             retention_seconds=settings.cluster_retention_seconds,
         )
-        # Values are JSON (the app's default value serializer) of what EdgeStage stores.
-        self.edges = app.Table("edges", key_type=str, partitions=partitions)
+        # Values are the compact JSON of what EdgeStage stores, written by EdgeTable.
+        self.edges = app.Table("edges", key_type=bytes, value_type=bytes, partitions=partitions)
+        self.batches = BatchProducer.for_app(app)
+        """Sends changelog records and graph changes in record batches (None: one by one)."""
+        self.edge_table = EdgeTable(self.edges, self.batches)
+        self._changes_declared = False
 
     async def attribute(self, stream: Any) -> None:
         async for event in stream.events():
@@ -164,7 +172,8 @@ class Topology:
                 batch.source,
                 batch.offset,
             )
-            out = self.edge_stage.process(batch, message.partition, self.edges)
+            out = self.edge_stage.process(batch, message.partition, self.edge_table)
+            await self.edge_table.flush(message.partition)
             await self.emit(out, message.partition)
 
     def _source_count(self, topic: str) -> int | None:
@@ -200,14 +209,32 @@ class Topology:
             await self.publish(self.cluster_stage.add(observations, at))
 
     async def publish(self, changes: list[GraphChange]) -> None:
+        """One record per change, keyed by its key, sent as one record batch per partition."""
         # A node 'appeared' change says nothing new once this worker has sent one for it.
         changes = unseen_node_changes(changes, self.published_nodes)
+        if not changes:
+            return
         self.published_nodes.update(
             c.key for c in changes if c.kind is EntityKind.NODE and c.change is ChangeType.APPEARED
         )
-        for change in changes:
-            await self.changes.send(key=change.key.encode(), value=encode_change(change))
-            self.metrics.graph_changes.labels(change.kind.value, change.change.value).inc()
+        if self.batches is None:
+            for change in changes:
+                await self.changes.send(key=change.key.encode(), value=encode_change(change))
+        else:
+            if not self._changes_declared:  # Faust's own send would create the topic
+                await self.changes.maybe_declare()
+                self._changes_declared = True
+            topic = self.changes.get_topic_name()
+            count = await self.batches.partition_count(topic)
+            grouped: dict[int, list[Record]] = {}
+            for change in changes:
+                records = grouped.setdefault(partition_of(change.key, count), [])
+                records.append((change.key.encode(), encode_change(change)))
+            for partition, records in grouped.items():
+                await self.batches.send(topic, partition, records)
+        kinds = Counter((c.kind.value, c.change.value) for c in changes)
+        for (kind, change_type), sent in kinds.items():
+            self.metrics.graph_changes.labels(kind, change_type).inc(sent)
 
     async def emit(self, out: StageOutput, partition: int) -> None:
         self.metrics.deltas_applied.inc(out.applied_deltas)

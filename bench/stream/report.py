@@ -75,5 +75,8 @@ def save(results: dict[str, Any], out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(results["date"]))
     path = out_dir / f"stream-bench-{stamp}.json"
-    path.write_text(json.dumps({**results, "passed": passed(results)}, indent=2) + "\n")
+    # default=str: options hold paths (--profile-worker).
+    path.write_text(
+        json.dumps({**results, "passed": passed(results)}, indent=2, default=str) + "\n"
+    )
     return path

@@ -46,7 +46,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PARTITIONS = 4
 WINDOW_SECONDS = 60.0
 POLL_SECONDS = 0.25
-CLUSTER_FLUSH_SECONDS = 0.25
 
 Log = Callable[[str], None]
 
@@ -87,10 +86,6 @@ class Run:
             "MEESEEKS_INVENTORY_FILE": str(inventory),
             "MEESEEKS_DATA_DIR": str(self.tmp / run / "data"),
             "MEESEEKS_TOPIC_PARTITIONS": str(PARTITIONS),
-            # Workaround: at the default 2 s, one flush of data-store address traffic exceeds
-            # the producer's 1 MB request limit at production size and crashes the worker
-            # (streams/topology.py flush_address_traffic sends it as one message).
-            "MEESEEKS_CLUSTER_FLUSH_SECONDS": str(CLUSTER_FLUSH_SECONDS),
             "MEESEEKS_WEB_PORT": str(free_port()),
             "PYTHONPATH": str(ROOT),
         }

@@ -151,7 +151,7 @@ class FakeTopology:
 
     settings: Settings
     deltas: Any
-    edges: dict[str, Any] = field(default_factory=dict)
+    edge_table: dict[str, Any] = field(default_factory=dict)
     edge_stage: _Stage = field(default_factory=_Stage)
 
 

@@ -49,7 +49,7 @@ async def test_neighbours_clusters_anomalies_unattributed(worker: Worker) -> Non
 
 async def test_one_edge_is_answered_from_the_table_of_its_servers_owner(worker: Worker) -> None:
     edge = EdgeKey("web", "api", 8080)
-    worker.topology.edges[edge.encode()] = stored_edge(edge, 3)
+    worker.topology.edge_table[edge.encode()] = stored_edge(edge, 3)
 
     status, body = await get(worker, "/topology/edges/api/web/8080/")
 
@@ -73,7 +73,7 @@ async def test_a_worker_that_does_not_own_the_server_forwards_to_the_owner(
 ) -> None:
     edge = EdgeKey("web", "api", 8080)
     async with serving("query-views-owner") as owner:
-        owner.topology.edges[edge.encode()] = stored_edge(edge, 2)
+        owner.topology.edge_table[edge.encode()] = stored_edge(edge, 2)
         worker.owners.owner = owner.url()
 
         status, body = await get(worker, "/topology/edges/api/web/8080/")
@@ -120,7 +120,7 @@ async def test_hostile_requests_get_a_json_reason_never_a_500(
 
 
 async def test_a_stored_value_that_is_not_an_edge_state_is_reported(worker: Worker) -> None:
-    worker.topology.edges[EdgeKey("web", "api", 8080).encode()] = {"s": {"v": 99}, "a": {}}
+    worker.topology.edge_table[EdgeKey("web", "api", 8080).encode()] = {"s": {"v": 99}, "a": {}}
 
     status, body = await get(worker, "/topology/edges/api/web/8080/")
 

@@ -16,7 +16,7 @@ from tests.unit.queries.conftest import Worker, stored_edge
 @pytest.fixture
 async def url(worker: Worker) -> str:
     edge = EdgeKey("web", "api", 8080)
-    worker.topology.edges[edge.encode()] = stored_edge(edge, 2)
+    worker.topology.edge_table[edge.encode()] = stored_edge(edge, 2)
     return str(worker.client.make_url("")).rstrip("/")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from pathlib import Path
@@ -13,6 +14,7 @@ from models.anomaly_params import AnomalyParams
 from models.connection import ConnectionEvent, Kind
 from models.edge_params import EdgeParams
 from models.edge_state import EdgeStatus
+from models.errors import EdgeRecordError
 from models.graph_change import ChangeType, EntityKind
 from models.inventory import Inventory
 from models.topology import EdgeKey
@@ -108,7 +110,13 @@ def test_attribution_routes_every_delta_to_its_servers_partition(inventory: Inve
 def test_delta_batch_round_trip(inventory: Inventory) -> None:
     batches, _ = AttributionStage(inventory, 60.0, PARTITIONS).process(traffic(2), 0, 1)
     for batch in batches.values():
-        assert DeltaBatch.from_dict(batch.to_dict()) == batch
+        assert DeltaBatch.from_dict(json.loads(json.dumps(batch.to_dict()))) == batch
+        # Version 1 (one object per delta), as an older worker left it in the topic.
+        old = {**batch.to_dict(), "v": 1, "deltas": [d.to_dict() for d in batch.deltas]}
+        del old["rows"]
+        assert DeltaBatch.from_dict(json.loads(json.dumps(old))) == batch
+    with pytest.raises(EdgeRecordError, match="malformed edge delta row"):
+        DeltaBatch.from_dict({**batch.to_dict(), "rows": [["web", "api"]]})
     with pytest.raises(ValueError, match="unknown delta batch version"):
         DeltaBatch.from_dict({"v": 9})
 
