@@ -11,10 +11,22 @@ export class ApiError extends Error {
   }
 }
 
+// The worker's bearer token, when it protects reads (MEESEEKS_API_PROTECT_READS): asked of
+// the user once and kept for this browser tab only.
+const TOKEN_KEY = 'meeseeks-api-token';
+
+export function setToken(token) {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
 export async function getJson(path, { signal } = {}) {
+  const headers = { Accept: 'application/json' };
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
-    response = await fetch(path, { headers: { Accept: 'application/json' }, signal });
+    response = await fetch(path, { headers, signal });
   } catch (error) {
     if (error.name === 'AbortError') throw error;
     throw new ApiError(0, `the worker did not answer (${error.message})`);

@@ -2,7 +2,7 @@
 // neighbourhood select, and keeps node positions across refreshes so the picture stays still.
 
 import cytoscape from './cytoscape.esm.min.mjs';
-import { api, unavailableReason } from './api.js';
+import { api, setToken, unavailableReason } from './api.js';
 import * as model from './graph_model.js';
 import { graphStyle } from './graph_style.js';
 import * as panels from './panels.js';
@@ -146,8 +146,13 @@ async function refresh() {
       await readFocus();
       state.updatedAt = new Date();
       state.refreshes += 1;
+      $('token-form').hidden = true;
     } catch (error) {
       state.error = `the worker did not answer: ${error.message}; retrying`;
+      if (error.status === 401) {
+        state.error = `the worker wants its API token: ${error.message}`;
+        $('token-form').hidden = false;
+      }
     }
     render();
     document.body.dataset.refreshes = String(state.refreshes);
@@ -546,6 +551,14 @@ $('reset').addEventListener('click', () => {
   refresh();
 });
 $('controls').addEventListener('submit', (event) => event.preventDefault());
+$('token-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  setToken($('token').value.trim());
+  $('token').value = '';
+  state.overlays = null;
+  state.refreshes = 0; // read the overlay again too
+  refresh();
+});
 
 // For the browser test and for poking at the page from the console.
 window.meeseeks = { cy, state, refresh, setFocus };
