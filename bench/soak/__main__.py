@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from bench.soak.publisher import BATCH_DELAY_SECONDS
 from bench.soak.report import print_report, save
 from bench.soak.runner import ROOT, Options, run
 
@@ -36,6 +37,12 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--burst-events", type=int, default=200_000, help="warm-up events that measure the maximum"
     )
+    parser.add_argument(
+        "--batch-delay-ms",
+        type=float,
+        default=BATCH_DELAY_SECONDS * 1000,
+        help="longest wait of an event in a shard batch (MEESEEKS_CAPTURE_BATCH_DELAY_MS)",
+    )
     parser.add_argument("--services", type=int, default=12_000, help="services in the estate")
     parser.add_argument("--edges", type=int, default=30_000, help="service edges in the estate")
     parser.add_argument(
@@ -51,7 +58,9 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     if args.quick:
         for name, value in QUICK.items():
             setattr(args, name, value)
-    if min(args.minutes, args.interval, args.burst_events, args.services, args.edges) <= 0:
+    sizes = (args.minutes, args.interval, args.burst_events, args.batch_delay_ms, args.services,
+             args.edges)  # fmt: skip
+    if min(sizes) <= 0:
         parser.error("durations and sizes must be positive")
     if args.rate is not None and args.rate <= 0:
         parser.error("--rate must be positive")
@@ -71,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         interval=args.interval,
         rate=args.rate,
         burst_events=args.burst_events,
+        batch_delay=args.batch_delay_ms / 1000,
         services=args.services,
         edges=args.edges,
         stock_settings=args.stock_settings,

@@ -2,8 +2,9 @@
 capture`` sends them (``ShardBatcher``: 64 shards of the server address, 512 events or
 200 ms per message, the shard as the key, the capture's compression, acks=all).
 
-Event time is the wall clock: each tick's connections are spread over the wall-clock time
-since the previous tick, so windows close and edges go stale as they would in production.
+Event time advances with the wall clock: each tick's connections are spread over the
+wall-clock time since the previous tick, so windows close and edges go stale as they would in
+production.
 Every acknowledged message is recorded in the ``OffsetLedger``, which turns the worker's
 offset lag into events.
 """
@@ -103,24 +104,36 @@ class Publisher:
         await self.send(batches)
         await self.flush()
 
-    async def steady(self, traffic: SteadyTraffic, rate: float, until: float) -> None:
-        """Publish ``rate`` events per second until ``time.monotonic()`` reaches ``until``."""
-        batcher = ShardBatcher(SHARDS, BATCH_EVENTS, BATCH_DELAY_SECONDS)
-        pacer = Pacer(rate, time.monotonic())
-        previous_wall = time.time()
+    async def steady(
+        self,
+        traffic: SteadyTraffic,
+        rate: float,
+        until: float,
+        batch_delay: float = BATCH_DELAY_SECONDS,
+        event_start: float | None = None,
+    ) -> None:
+        """Publish ``rate`` events per second until ``time.monotonic()`` reaches ``until``.
+
+        Event time runs at wall-clock pace from ``event_start`` (default: now).
+        """
+        batcher = ShardBatcher(SHARDS, BATCH_EVENTS, batch_delay)
+        start = time.monotonic()
+        pacer = Pacer(rate, start)
+        to_event_time = (time.time() if event_start is None else event_start) - start
+        previous = start + to_event_time
         while (now := time.monotonic()) < until:
-            wall = time.time()
+            event_now = now + to_event_time
             due = pacer.due(now)
             ready: list[Batch] = []
             if due:
-                events = traffic.events(due, previous_wall, wall)
+                events = traffic.events(due, previous, event_now)
                 pacer.record(len(events))
                 self.counts.scheduled_events += len(events)
                 ready.extend(batcher.add_all(events, now))
             ready.extend(batcher.due(now))
             await self.send(ready)
             self.counts.given_up_events = pacer.given_up
-            previous_wall = wall
+            previous = event_now
             await asyncio.sleep(TICK_SECONDS)
         await self.send(batcher.drain())
         await self.flush()

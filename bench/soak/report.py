@@ -65,6 +65,7 @@ def print_report(results: dict[str, Any], console: Console) -> None:
         ("soak rate", f"{results['soak_rate']:,.0f} events/s"
          + (" (given)" if results["options"]["rate"] else " (half the maximum)")),
         ("achieved rate", f"{load['achieved_rate']:,.0f} events/s"),
+        ("publisher's batch delay", f"{results['options']['batch_delay'] * 1000:,.0f} ms"),
         ("events per Kafka message, burst / soak",
          f"{burst['events'] / burst['messages']:,.1f} / "
          f"{publisher['soak_events'] / max(publisher['soak_messages'], 1):,.1f}"),
@@ -94,7 +95,7 @@ def print_report(results: dict[str, Any], console: Console) -> None:
 def _samples_table(samples: list[dict[str, Any]]) -> Table:
     table = Table(title=f"Samples (one every {SAMPLES_SHOWN_EVERY_S:.0f} s shown; all in the JSON)")
     for column in ("t s", "RSS MiB", "lag events", "lag s", "lag msgs", "deltas lag msgs",
-                   "published/s", "applied/s"):  # fmt: skip
+                   "published/s", "applied/s", "worker CPU"):  # fmt: skip
         table.add_column(column, justify="right")
     next_shown = 0.0
     for n, sample in enumerate(samples):
@@ -111,6 +112,7 @@ def _samples_table(samples: list[dict[str, Any]]) -> Table:
             f"{sample['deltas_lag_messages']:,}",
             f"{sample['publish_rate']:,.0f}",
             "-" if applied is None else f"{applied:,.0f}",
+            f"{sample['worker_cpu_share']:.0%}",
         )
     return table
 

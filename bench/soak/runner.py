@@ -5,7 +5,9 @@
    consumed message until its /metrics say every delta is in the edge table. That is the
    measured maximum, and it leaves the worker holding the whole estate.
 2. Soak: connection events at the soak rate (half the maximum unless ``rate`` is given), with
-   event time following the wall clock, for ``minutes``; every ``interval`` seconds the
+   event time advancing at wall-clock pace from where the burst's ended (the minutes the
+   worker took over the burst are not a gap in event time that would close every window at
+   once), for ``minutes``; every ``interval`` seconds the
    worker's RSS, its group's lag on the events topic (and on its own edge-deltas topic), its
    counters and the publisher's acknowledged events are sampled.
 """
@@ -26,7 +28,7 @@ from typing import Any
 from bench.decode.broker import create_topic, throwaway_broker
 from bench.soak.ledger import OffsetLedger, lag_messages
 from bench.soak.probes import GroupOffsets, worker_rss_kib
-from bench.soak.publisher import Publisher
+from bench.soak.publisher import BATCH_DELAY_SECONDS, Publisher
 from bench.soak.samples import Reading, Sample, next_sample, worker_counters
 from bench.soak.traffic import SteadyTraffic
 from bench.soak.verdict import lag_verdict, memory_verdict
@@ -58,6 +60,8 @@ class Options:
     rate: float | None = None
     """Events per second of the soak; None: half the maximum measured by the burst."""
     burst_events: int = 200_000
+    batch_delay: float = BATCH_DELAY_SECONDS
+    """The publisher's longest wait before a shard's batch is sent (the capture's setting)."""
     services: int = 12_000
     edges: int = 30_000
     stock_settings: bool = False
@@ -77,9 +81,8 @@ def worker_env(base: dict[str, str], options: Options) -> dict[str, str]:
     return env
 
 
-def burst_batches(traffic: SteadyTraffic, events: int, seed: int) -> list[Batch]:
-    """The warm-up traffic batched as the capture batches a file, event time ending now."""
-    end = time.time()
+def burst_batches(traffic: SteadyTraffic, events: int, seed: int, end: float) -> list[Batch]:
+    """The warm-up traffic batched as the capture batches a file, event time ending at ``end``."""
     warm = traffic.warm_up(events, end - events / BURST_EVENT_RATE, end, seed)
     batcher = ShardBatcher(SHARDS, BATCH_EVENTS, max_delay=1e12)
     return batcher.add_all(warm, 0.0) + batcher.drain()
@@ -137,7 +140,7 @@ class Soak:
                 "events_per_s": rate}  # fmt: skip
 
     async def reading(self, t_s: float, published: int) -> Reading:
-        rss = worker_rss_kib(self.worker.pid)
+        rss, cpu = worker_rss_kib(self.worker.pid), self.worker.cpu_seconds()
         ends, committed = await self.offsets.read(self.events_topic, self.partitions)
         delta_ends, delta_committed = await self.offsets.read(self.deltas_topic, self.partitions)
         async with session(5.0) as http:
@@ -152,13 +155,18 @@ class Soak:
             events_applied=counters[0],
             deltas_applied=counters[1],
             published_events=published,
+            worker_cpu_s=cpu,
         )
 
-    async def steady(self, traffic: SteadyTraffic, rate: float) -> list[Sample]:
+    async def steady(self, traffic: SteadyTraffic, rate: float, event_start: float) -> list[Sample]:
+        """The soak proper; its event time continues from ``event_start`` (the burst's end)."""
         duration, interval = self.options.minutes * 60, self.options.interval
         base = self.publisher.counts.acked_events
         start = time.monotonic()
-        task = asyncio.create_task(self.publisher.steady(traffic, rate, start + duration))
+        publishing = self.publisher.steady(
+            traffic, rate, start + duration, self.options.batch_delay, event_start
+        )
+        task = asyncio.create_task(publishing)
         samples: list[Sample] = []
         try:
             for k in range(int(duration // interval) + 1):
@@ -184,7 +192,7 @@ def _sample_line(sample: Sample) -> str:
         f"t={sample.t_s:5.0f}s RSS {sample.rss_kib / 1024:7.1f} MiB  lag {sample.lag_events:>7,} "
         f"events ({sample.lag_seconds:5.1f}s, {sample.lag_messages} msgs; deltas "
         f"{sample.deltas_lag_messages} msgs)  published {sample.publish_rate:,.0f}/s  "
-        f"applied {applied}/s"
+        f"applied {applied}/s  worker CPU {sample.worker_cpu_share:.0%}"
     )
 
 
@@ -200,8 +208,13 @@ def _commit() -> str:
 
 
 async def _run(
-    options: Options, soak: Soak, traffic: SteadyTraffic, burst: list[Batch], inventory: Path
+    options: Options,
+    soak: Soak,
+    traffic: SteadyTraffic,
+    burst_and_end: tuple[list[Batch], float],
+    inventory: Path,
 ) -> dict[str, Any]:
+    burst, burst_end = burst_and_end
     deltas = burst_deltas(burst, inventory)
     await soak.publisher.start()
     await soak.offsets.start()
@@ -211,7 +224,7 @@ async def _run(
         soak.log(f"soak: {rate:,.0f} events/s for {options.minutes:g} min, "
                  f"a sample every {options.interval:g}s")  # fmt: skip
         before = asdict(soak.publisher.counts)
-        samples = await soak.steady(traffic, rate)
+        samples = await soak.steady(traffic, rate, burst_end)
         counts = asdict(soak.publisher.counts)
         counts["soak_messages"] = counts["acked_messages"] - before["acked_messages"]
         counts["soak_events"] = counts["acked_events"] - before["acked_events"]
@@ -230,7 +243,8 @@ def run(options: Options, log: Log) -> dict[str, Any]:
         inventory = tmp / "inventory.csv"
         inventory.write_text(inventory_csv(estate))
         traffic = SteadyTraffic(estate, options.seed)
-        burst = burst_batches(traffic, options.burst_events, options.seed)
+        burst_end = time.time()
+        burst = burst_batches(traffic, options.burst_events, options.seed, burst_end)
         with throwaway_broker(ROOT) as bootstrap:
             stream_run = Run(bootstrap, tmp, log)
             env = worker_env(stream_run.env("soak", inventory), options)
@@ -248,7 +262,7 @@ def run(options: Options, log: Log) -> dict[str, Any]:
                 log,
             )
             try:
-                figures = asyncio.run(_run(options, soak, traffic, burst, inventory))
+                figures = asyncio.run(_run(options, soak, traffic, (burst, burst_end), inventory))
             finally:
                 soak.worker.stop()
     except BaseException:

@@ -31,6 +31,8 @@ class Reading:
     deltas_applied: float | None
     published_events: int
     """Events the broker acknowledged since the soak's start."""
+    worker_cpu_s: float
+    """User plus system CPU seconds of the worker process so far."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Sample(Reading):
     """Events per second acknowledged since the previous sample."""
     apply_rate: float | None
     """Events per second the worker attributed since the previous sample."""
+    worker_cpu_share: float
+    """Worker CPU seconds per wall second since the previous sample (1.0 is one whole core)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,10 +54,11 @@ def next_sample(previous: Sample | None, reading: Reading, soak_rate: float) -> 
     """The reading with its rates since ``previous`` (the first sample has rates of 0)."""
     if soak_rate <= 0:
         raise ValueError("the soak rate must be positive")
-    publish_rate, apply_rate = 0.0, None
+    publish_rate, apply_rate, cpu_share = 0.0, None, 0.0
     if previous is not None and reading.t_s > previous.t_s:
         seconds = reading.t_s - previous.t_s
         publish_rate = (reading.published_events - previous.published_events) / seconds
+        cpu_share = (reading.worker_cpu_s - previous.worker_cpu_s) / seconds
         if reading.events_applied is not None and previous.events_applied is not None:
             apply_rate = (reading.events_applied - previous.events_applied) / seconds
     return Sample(
@@ -61,6 +66,7 @@ def next_sample(previous: Sample | None, reading: Reading, soak_rate: float) -> 
         lag_seconds=reading.lag_events / soak_rate,
         publish_rate=publish_rate,
         apply_rate=apply_rate,
+        worker_cpu_share=cpu_share,
     )
 
 

@@ -30,7 +30,9 @@ Threads:\t7
 """
 
 
-def reading(t_s: float, published: int, applied: float | None, lag: int = 0) -> Reading:
+def reading(
+    t_s: float, published: int, applied: float | None, lag: int = 0, cpu: float = 0.0
+) -> Reading:
     return Reading(
         t_s=t_s,
         rss_kib=1000,
@@ -40,6 +42,7 @@ def reading(t_s: float, published: int, applied: float | None, lag: int = 0) -> 
         events_applied=applied,
         deltas_applied=None,
         published_events=published,
+        worker_cpu_s=cpu,
     )
 
 
@@ -67,11 +70,15 @@ def test_offsets_are_taken_for_the_topic_asked_and_missing_commits_left_out() ->
 
 
 def test_a_sample_has_the_rates_since_the_previous_one_and_lag_in_seconds() -> None:
-    first = next_sample(None, reading(0.2, 0, 500.0), soak_rate=2_000.0)
+    first = next_sample(None, reading(0.2, 0, 500.0, cpu=40.0), soak_rate=2_000.0)
     assert (first.publish_rate, first.apply_rate, first.lag_seconds) == (0.0, None, 0.0)
-    second = next_sample(first, reading(10.2, 20_100, 19_500.0, lag=3_000), soak_rate=2_000.0)
+    assert first.worker_cpu_share == 0.0
+    second = next_sample(
+        first, reading(10.2, 20_100, 19_500.0, lag=3_000, cpu=46.5), soak_rate=2_000.0
+    )
     assert second.publish_rate == pytest.approx(2_010.0)
     assert second.apply_rate == pytest.approx(1_900.0)
+    assert second.worker_cpu_share == pytest.approx(0.65)
     assert second.lag_seconds == 1.5
     assert second.to_dict()["lag_events"] == 3_000
 
