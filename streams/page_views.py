@@ -2,10 +2,10 @@
 
 The page is a static single-page app that reads the JSON query API of the same worker, so the
 worker only hands out files: the page itself, its modules from ``web/src/`` and Cytoscape.js
-(with its fCoSE layout) from ``web/node_modules`` (installed by ``make install``; nothing is fetched at run time). A
-request names a file by a plain name checked against a pattern, never a path, so nothing
-outside those folders can be read. A missing library gets a 503 that says how to install it.
-"""
+with its fCoSE layout from ``web/node_modules`` (installed by ``make install``; nothing is
+fetched at run time). A request names a file by a plain name checked against a pattern, never
+a path, so nothing outside those folders can be read. A missing library gets a 503 that says
+how to install it."""
 
 from __future__ import annotations
 
