@@ -14,8 +14,9 @@
 
 Mutations need ``Authorization: Bearer <MEESEEKS_API_TOKEN>``: none or a wrong one gets 401.
 A body that is not JSON, or breaks the overlay's schema, gets 400 with the reasons; an unknown
-overlay 404; a version conflict 409; a store that cannot be reached 503. The store is opened at
-the first request, so a worker starts even while the store is away.
+overlay 404; a version conflict 409; a body over the web server's 1 MiB limit 413; a store that
+cannot be reached 503. The store is opened at the first request, so a worker starts even
+while the store is away.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 import faust
+from aiohttp import web
 from faust.web import Request, Response, View
 
 from config.settings import Settings
@@ -42,9 +44,6 @@ from sinks.overlay_service import OverlayService
 from sinks.store import GraphStore
 
 logger = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 16 * 1024 * 1024
-"""Largest request body read (an annotation file of a large estate)."""
 
 
 class ServiceHolder:
@@ -189,9 +188,14 @@ def _authorise(request: Request, token: str) -> None:
 
 
 async def _json_body(request: Request) -> Any:
-    data = await request.read()
-    if len(data) > MAX_BODY_BYTES:
-        raise _RefusedError(400, f"the body is {len(data)} bytes; at most {MAX_BODY_BYTES}")
+    try:
+        data = await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:  # the web server's limit, 1 MiB by default
+        raise _RefusedError(
+            413,
+            f"the body is larger than this worker accepts ({exc.text}); send the annotations "
+            "in several requests, or apply the file with `meeseeks overlay annotate --file`",
+        ) from exc
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -259,3 +259,10 @@ async def test_a_store_that_cannot_be_opened_is_a_503_with_the_reason() -> None:
         await client.close()
     assert (status, body["status"]) == (503, 503)
     assert "store URL 'redis://cache:6379' is not one of" in body["error"]
+
+
+async def test_a_body_over_the_web_servers_limit_is_a_413_that_says_what_to_do(api: Api) -> None:
+    names = {f"service-{i:07d}": {"level": "P2", "rto": "4h"} for i in range(40_000)}
+    status, body = await api.call("POST", "/overlays/small/annotations/", {"nodes": names})
+    assert (status, body["status"]) == (413, 413)
+    assert "send the annotations in several requests" in body["error"]
