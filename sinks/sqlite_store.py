@@ -19,7 +19,7 @@ from typing import Any
 
 from models.graph_change import EntityKind, GraphChange
 from models.query_input import NodeKind, node_kind
-from models.topology import EdgeKey
+from models.topology import KEY_SEPARATOR
 from sinks.errors import StoreConfigError, StoreUnavailableError
 from sinks.sqlite_annotations import annotation_condition
 from sinks.sqlite_schema import (
@@ -261,10 +261,11 @@ def _upsert_rows(
             continue
         stale = int(is_stale(change))
         if kind is EntityKind.EDGE:
-            edge = EdgeKey.decode(key)
-            row = (key, edge.client, edge.server, edge.port, payload, change.change.value)
-            edges.append((*row, at, at, stale))
-            ends: tuple[str, ...] = (edge.client, edge.server)
+            client, server, port = key.rsplit(KEY_SEPARATOR, 2)  # as EdgeKey.decode, checked
+            edges.append(
+                (key, client, server, int(port), payload, change.change.value, at, at, stale)
+            )
+            ends: tuple[str, ...] = (client, server)
         else:
             clusters.append((key, payload, change.change.value, at, at, stale))
             ends = (key,)

@@ -212,10 +212,13 @@ def _merged(old: Entity | None, change: GraphChange) -> Entity | None:
     return new
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
 def encode_json(value: Any) -> str:
     """Compact JSON for a stored column or document; ValueError for what JSON cannot hold."""
     try:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+        return _ENCODER.encode(value)
     except (TypeError, ValueError) as exc:
         raise ValueError(str(exc)) from exc
 

@@ -6,6 +6,7 @@ Exit status 0 when batches beat single-row upserts at least 20 times on every es
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sqlite3
 import statistics
@@ -37,13 +38,19 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--scale-factor", type=int, default=10, help="the big estate's factor")
     parser.add_argument("--skip-scale", action="store_true", help="no ten-times estate")
     parser.add_argument("--batch", type=int, default=1000, help="changes per batch")
-    parser.add_argument("--single-sample", type=int, default=2000, help="single-row upserts")
+    parser.add_argument(
+        "--single-sample", type=int, default=2000, help="changes applied one per transaction"
+    )
+    parser.add_argument("--slices", type=int, default=10, help="runs the sample is taken in")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dir", type=Path, help="folder for the store file (default: a temp dir)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args(argv)
-    if min(args.services, args.edges, args.batch, args.single_sample, args.repeats) < 1:
+    if (
+        min(args.services, args.edges, args.batch, args.single_sample, args.slices, args.repeats)
+        < 1
+    ):
         parser.error("sizes must be positive")
     return args
 
@@ -51,21 +58,20 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 def measure(estate: Estate, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     changes = stream(estate)
     repeats = [
-        run_repeat(estate, changes, folder, args.batch, args.single_sample)
+        run_repeat(changes, folder, args.batch, args.single_sample, args.slices)
         for _ in range(args.repeats)
     ]
-    median = {
-        name: statistics.median(getattr(repeat, name) for repeat in repeats)
-        for name in ("stream_batched_per_s", "single_per_s", "sample_batched_per_s")
-    }
+    batched = statistics.median(repeat.batched_per_s for repeat in repeats)
+    single = statistics.median(repeat.single_per_s for repeat in repeats)
     return {
         "services": estate.services,
         "edges": estate.edges,
         "changes": len(changes),
-        **median,
-        "ratio": median["stream_batched_per_s"] / median["single_per_s"],
-        "sample_ratio": median["sample_batched_per_s"] / median["single_per_s"],
-        "single_stream_s": len(changes) / median["single_per_s"],
+        "batched_per_s": batched,
+        "single_per_s": single,
+        "ratio": batched / single,
+        "single_stream_s": len(changes) / single,
+        "batched_stream_s": len(changes) / batched,
         "file_bytes": repeats[-1].file_bytes,
         "repeats": [asdict(repeat) for repeat in repeats],
     }
@@ -78,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.skip_scale:
         factor = args.scale_factor
         estates.append(Estate(args.services * factor, args.edges * factor, args.seed))
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="store-bench-", dir=args.dir) as folder:
         measured = []
         for estate in estates:
@@ -94,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version,
             "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average_before": load_before,
+            "load_average_after": os.getloadavg(),
         },
         "estates": measured,
     }

@@ -1,10 +1,12 @@
-"""One repeat of the store benchmark: batches over the whole stream, then single rows, same file.
+"""One repeat of the store benchmark: the whole stream into a fresh store, mostly in batches,
+with a sample of it applied one change per transaction, timed apart.
 
-Batches: a fresh SQLite file (the default backend, WAL, synchronous=FULL) takes the estate's
-whole stream in batches of ``batch``, one transaction each. Single rows: on that full store,
-``sample`` fresh edge updates, one ``apply_change`` (one transaction, one fsync) each; the
-same number of other fresh updates are then batched on the same store, so the two paths are
-also compared on identical work. Times are wall clock (``perf_counter``).
+The SQLite store (the default backend: WAL, synchronous=FULL) takes the estate's stream in
+order. ``slices`` evenly spaced runs of the stream, ``sample`` changes in all, go through
+``apply_change`` (one transaction, one fsync each); everything else goes through
+``apply_changes`` in batches of ``batch``. Both paths thus see the same mixture of changes
+(node, edge and cluster inserts and updates) against the same growing tables, in one run.
+Times are wall clock (``perf_counter``).
 """
 
 from __future__ import annotations
@@ -14,42 +16,56 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.store.workload import Estate, updates
 from models.graph_change import GraphChange
 from sinks.sqlite_store import SqliteGraphStore
 
 
 @dataclass(frozen=True, slots=True)
 class Repeat:
-    """Changes per second of each path in one repeat."""
+    """What one repeat applied and how fast, in changes per second."""
 
-    stream_changes: int
-    stream_batched_per_s: float
+    batched_changes: int
+    batched_per_s: float
+    single_changes: int
     single_per_s: float
-    sample_batched_per_s: float
     file_bytes: int
 
 
+def sample_spans(total: int, sample: int, slices: int) -> list[tuple[int, int]]:
+    """``slices`` (start, end) runs of about ``sample / slices`` changes, evenly spread."""
+    sample = min(sample, total)
+    slices = max(1, min(slices, sample))
+    length = sample // slices
+    step = total // slices
+    return [(i * step + (step - length) // 2, i * step + (step - length) // 2 + length)
+            for i in range(slices)]  # fmt: skip
+
+
 def run_repeat(
-    estate: Estate, changes: list[GraphChange], folder: Path, batch: int, sample: int
+    changes: list[GraphChange], folder: Path, batch: int, sample: int, slices: int
 ) -> Repeat:
     path = folder / "graph.sqlite"
     for leftover in folder.glob("graph.sqlite*"):
         leftover.unlink()
+    batched_s = single_s = 0.0
+    batched = singles = 0
+    position = 0
     with SqliteGraphStore(path) as store:
-        started = time.perf_counter()
-        for index in range(0, len(changes), batch):
-            store.apply_changes(changes[index : index + batch])
-        batched = len(changes) / (time.perf_counter() - started)
-        fresh = updates(estate, 2 * sample, changes[-1].at)
-        singles, batches = fresh[:sample], fresh[sample:]
-        started = time.perf_counter()
-        for change in singles:
-            store.apply_change(change)
-        single = sample / (time.perf_counter() - started)
-        started = time.perf_counter()
-        for index in range(0, sample, batch):
-            store.apply_changes(batches[index : index + batch])
-        sample_batched = sample / (time.perf_counter() - started)
+        for start, end in [
+            *sample_spans(len(changes), sample, slices),
+            (len(changes), len(changes)),
+        ]:
+            began = time.perf_counter()
+            for index in range(position, start, batch):
+                store.apply_changes(changes[index : min(index + batch, start)])
+            batched_s += time.perf_counter() - began
+            batched += start - position
+            began = time.perf_counter()
+            for change in changes[start:end]:
+                store.apply_change(change)
+            single_s += time.perf_counter() - began
+            singles += end - start
+            position = end
+        assert position == len(changes)
     size = sum(os.path.getsize(part) for part in folder.glob("graph.sqlite*"))
-    return Repeat(len(changes), batched, single, sample_batched, size)
+    return Repeat(batched, batched / batched_s, singles, singles / single_s, size)

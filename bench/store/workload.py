@@ -61,16 +61,6 @@ def stream(estate: Estate) -> list[GraphChange]:
     return changes
 
 
-def updates(estate: Estate, count: int, after: float) -> list[GraphChange]:
-    """``count`` fresh updates of the estate's edges, newer than ``after`` (so each one writes)."""
-    keys = _edge_keys(estate, _names(estate))
-    picker = random.Random(estate.seed + 1)
-    return [
-        _edge(picker.choice(keys), ChangeType.UPDATED, after + 1 + index, 1000 + index)
-        for index in range(count)
-    ]
-
-
 def _names(estate: Estate) -> list[str]:
     return [f"svc-{index:06d}" for index in range(estate.services)]
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from pathlib import Path
 
 from bench.store.__main__ import main
-from bench.store.measure import run_repeat
-from bench.store.workload import Estate, stream, updates
+from bench.store.measure import run_repeat, sample_spans
+from bench.store.workload import Estate, stream
 from models.graph_change import EntityKind
 from sinks.sqlite_store import SqliteGraphStore
 from sinks.store_fold import change_problem
@@ -25,21 +26,20 @@ def test_the_stream_is_deterministic_and_sized_by_the_estate() -> None:
     assert [c.at for c in changes] == sorted(c.at for c in changes)
 
 
-def test_updates_are_newer_edges_of_the_same_estate() -> None:
-    estate = Estate(services=200, edges=500)
-    changes = stream(estate)
-    edge_keys = {change.key for change in changes if change.kind is EntityKind.EDGE}
-    fresh = updates(estate, 50, changes[-1].at)
-    assert {change.key for change in fresh} <= edge_keys
-    assert min(change.at for change in fresh) > changes[-1].at
+def test_sample_spans_are_evenly_spread_and_disjoint() -> None:
+    assert sample_spans(1000, 100, 4) == [(112, 137), (362, 387), (612, 637), (862, 887)]
+    assert sample_spans(10, 100, 20) == [(i, i + 1) for i in range(10)]
+    spans = sample_spans(72_120, 2000, 10)
+    assert sum(end - start for start, end in spans) == 2000
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
 
 
 def test_one_repeat_fills_the_store(tmp_path: Path) -> None:
     estate = Estate(services=100, edges=300)
     changes = stream(estate)
-    repeat = run_repeat(estate, changes, tmp_path, batch=64, sample=20)
-    assert repeat.stream_changes == len(changes)
-    assert min(repeat.stream_batched_per_s, repeat.single_per_s, repeat.sample_batched_per_s) > 0
+    repeat = run_repeat(changes, tmp_path, batch=64, sample=20, slices=4)
+    assert (repeat.batched_changes, repeat.single_changes) == (len(changes) - 20, 20)
+    assert min(repeat.batched_per_s, repeat.single_per_s) > 0
     with SqliteGraphStore(tmp_path / "graph.sqlite") as store:
         counts = store.counts()
     assert (counts.edges, counts.clusters) == (300, 1)
@@ -55,5 +55,5 @@ def test_the_command_writes_its_figures(tmp_path: Path) -> None:
     figures = json.loads(saved[0].read_text())
     (estate,) = figures["estates"]
     assert (estate["edges"], estate["changes"], len(estate["repeats"])) == (150, 361, 1)
-    assert estate["ratio"] == estate["stream_batched_per_s"] / estate["single_per_s"]
+    assert estate["ratio"] == estate["batched_per_s"] / estate["single_per_s"]
     assert figures["passed"] is (status == 0) is (estate["ratio"] >= 20)
