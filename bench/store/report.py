@@ -44,9 +44,10 @@ def print_report(results: dict[str, Any], console: Console) -> None:
         "the whole stream's single-row time is extrapolated from the sample"
     )
     machine = results["machine"]
+    before, after = machine["load_average_before"][0], machine["load_average_after"][0]
     console.print(
-        f"machine: {machine['cpus']} CPUs, 1-minute load average {machine['load_average_before'][0]:.1f} "
-        f"before and {machine['load_average_after'][0]:.1f} after (other work shares the disk and CPUs)"
+        f"machine: {machine['cpus']} CPUs, 1-minute load average {before:.1f} before and "
+        f"{after:.1f} after (other work shares the disk and CPUs)"
     )
     for estate in results["estates"]:
         verdict = "[green]PASS[/green]" if estate["ratio"] >= TARGET else "[red]FAIL[/red]"
