@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench.decode.broker import create_topic
 from models.graph_change import GraphChange
 from streams.records import encode_change
 
@@ -21,12 +22,7 @@ def change_messages(changes: Sequence[GraphChange]) -> list[Message]:
 
 async def publish(bootstrap: str, topic: str, messages: Sequence[Message], partitions: int) -> None:
     """Create ``topic`` with ``partitions`` and write ``messages`` in order, acknowledged by all."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, partitions, replication_factor=1)])
-    finally:
-        await admin.close()
+    await asyncio.to_thread(create_topic, bootstrap, topic, partitions)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     await producer.start()
     try:
