@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from config.cli import broker_from
 from config.errors import ConfigError
+from config.inventory_file import load_inventory_file
 from config.settings import Settings
 
 if TYPE_CHECKING:
@@ -173,6 +174,40 @@ def _store_and_overlay(me: list[str], env: dict[str, str], sample: Path, base: s
     print("== P0 services and what they need through essential edges, 3 hops", flush=True)
     query = ["--where", "criticality=P0", "--hops", "3", "--via", "dependency=essential"]
     subprocess.run([*me, "overlay", "query", "bcp", *query], env=env, check=False)
+    _bcp_plan(me, env, sample)
+
+
+# -- business continuity (issue 6) -----------------------------------------------------------
+def first_zone(inventory: Path) -> str:
+    """The sample's first zone in name order: the one whose failure the demo plans."""
+    zones = {
+        interval.owner.zone
+        for record in load_inventory_file(inventory)
+        for interval in record.intervals or ()
+        if interval.owner.zone
+    }
+    if not zones:
+        raise DemoError(f"{inventory} names no zone, so there is no zone failure to plan")
+    return sorted(zones)[0]
+
+
+def _bcp_plan(me: list[str], env: dict[str, str], sample: Path) -> None:
+    """Data-DR annotations, the BCP checks, then the plan for a failure of the first zone."""
+    inventory = sample / "inventory.yaml"
+    data_dr = sample / "data-dr-annotations.yaml"
+    if data_dr.is_file():
+        register = [*me, "overlay", "register", str(OVERLAYS / "data-dr.yaml")]
+        _step("register the Data-DR overlay", register, env)
+        annotate = [*me, "overlay", "annotate", "data-dr", "--file", str(data_dr)]
+        _step(f"apply the Data-DR annotations of {data_dr}", annotate, env)
+    print("== BCP and Data-DR checks (findings, not failures)", flush=True)
+    subprocess.run([*me, "bcp", "check", "--inventory", str(inventory)], env=env, check=False)
+    zone = first_zone(inventory)
+    _step(
+        f"plan a failure of zone {zone} (meeseeks bcp plan --fail-zone {zone})",
+        [*me, "bcp", "plan", "--fail-zone", zone, "--inventory", str(inventory)],
+        env,
+    )
 
 
 def _wait_for_edges(base: str, timeout: float = 120.0) -> None:

@@ -86,7 +86,7 @@ def test_promtool_unit_tests_pass() -> None:
 
 def test_promtool_checks_the_sample_config() -> None:
     output = run_promtool("check", "config", str(SAMPLE_CONFIG.relative_to(ROOT)))
-    assert "1 rule files found" in output, output
+    assert "2 rule files found" in output, output
 
 
 def test_one_alert_per_anomaly_kind_with_the_anomaly_severity() -> None:
@@ -141,7 +141,9 @@ def test_rules_name_the_jobs_of_the_sample_config() -> None:
     jobs = {job["job_name"] for job in config["scrape_configs"]}
     used = {job for rule in alert_rules() for job in re.findall(r'job="([^"]+)"', rule["expr"])}
     assert used == jobs == {"meeseeks-worker", "meeseeks-capture"}
-    assert config["rule_files"] == [RULES.name]
+    # The stream's rules and the BCP checks' rules (tested in tests/unit/bcp/), each file once.
+    assert config["rule_files"] == [RULES.name, "bcp-alerts.yml"]
+    assert all((PROMETHEUS_DIR / name).is_file() for name in config["rule_files"])
 
 
 def test_every_alert_is_tested_firing_and_quiet() -> None:
