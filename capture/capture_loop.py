@@ -38,7 +38,7 @@ class EventDecoder(Protocol):
 
     def decode_gre(self, gre_packet: bytes, ts: float, mirror: str) -> ConnectionEvent | None: ...
 
-    def decode_into(self, chunk: Sequence[Captured], make: SynFactory[bool]) -> tuple[int, int]: ...
+    def decode_into(self, chunk: Sequence[Captured], make: SynFactory[int]) -> tuple[int, int]: ...
 
 
 class EventSink(Protocol):
@@ -69,8 +69,8 @@ class PackingSink(EventSink, Protocol):
     apart again cost as much as decoding the frame.
     """
 
-    def packer(self) -> SynFactory[bool]:
-        """The decoder's event factory for one chunk (it says whether a SYN was a SYN-ACK)."""
+    def packer(self) -> SynFactory[int]:
+        """The decoder's event factory for one chunk (it returns a SYN's TCP ACK bit)."""
         ...
 
     def packed(self) -> None:

@@ -18,6 +18,7 @@ from itertools import repeat
 from capture.fast_event import SynFactory, syn_event
 from capture.fast_fields import (
     ETH_IPV4_TCP,
+    ETH_IPV6_TCP,
     ETH_VLAN_IPV4_TCP,
     NOT_SYN,
     OUTER_IPV4,
@@ -33,6 +34,7 @@ from capture.frame_decoder import DecodeResult
 from capture.packets import Captured, GrePayload
 from capture.skips import SkipCounter, SkipReason
 from models.connection import ConnectionEvent
+from models.connection_wire import address_key
 
 
 class Decoder:
@@ -66,11 +68,12 @@ class Decoder:
         self.events += 1
         return result
 
-    def decode_into(self, chunk: Sequence[Captured], make: SynFactory[bool]) -> tuple[int, int]:
+    def decode_into(self, chunk: Sequence[Captured], make: SynFactory[int]) -> tuple[int, int]:
         """Hand every SYN in ``chunk`` to ``make`` instead of building an event; (SYNs, SYN-ACKs).
 
-        ``make`` (a batcher's packer) says whether it got a SYN-ACK. A file's frames go
-        through ``map`` and ``Counter``, C loops: no Python step per frame but the decoding.
+        ``make`` (a batcher's packer) returns the SYN's TCP ACK bit: 0x10 for a SYN-ACK, 0
+        otherwise. A file's frames go through ``map`` and ``Counter``, C loops: no Python step
+        per frame but the decoding. A raw GRE socket's sender goes in as an address key.
         """
         if type(chunk) is FrameBatch:
             frames = map(
@@ -78,19 +81,21 @@ class Decoder:
             )
             results = Counter(frames)
         else:
-            results = Counter(
-                gre_result(item.payload, 0, len(item.payload), item.ts, item.mirror, make)
-                if isinstance(item, GrePayload)
-                else frame_result(item.frame, item.ts, item.linktype, make)
-                for item in chunk
-            )
-        syn_ack = results.pop(True, 0)
-        syn = results.pop(False, 0)
+            results = Counter(map(self._result_of, chunk, repeat(make)))
+        syn_ack = results.pop(0x10, 0)
+        syn = results.pop(0, 0)
         counts = self._skip_counts
         for reason, count in results.items():
             counts[reason] += count  # type: ignore[index]  # the rest are skip reasons
         self.events += syn + syn_ack
         return syn, syn_ack
+
+    @staticmethod
+    def _result_of(item: Captured, make: SynFactory[EventT]) -> Mirrored[EventT]:
+        if isinstance(item, GrePayload):
+            mirror = address_key(item.mirror)
+            return gre_result(item.payload, 0, len(item.payload), item.ts, mirror, make)
+        return frame_result(item.frame, item.ts, item.linktype, make)
 
     def explain_frame(self, frame: bytes, ts: float, linktype: int) -> DecodeResult:
         """The event, or why there is none; counters untouched."""
@@ -103,7 +108,7 @@ class Decoder:
         return SkipReason(result) if isinstance(result, str) else result
 
 
-def frame_result(  # noqa: PLR0911, PLR0912
+def frame_result(  # noqa: PLR0911, PLR0912, PLR0915
     buf: bytes, ts: float, linktype: int, make: SynFactory[EventT]
 ) -> Mirrored[EventT]:
     """Decode a captured frame; the usual shapes are read here in two ``struct`` calls.
@@ -112,7 +117,8 @@ def frame_result(  # noqa: PLR0911, PLR0912
     a sequence number, ERSPAN I, II or III (Ethernet frame type), an untagged IPv4 TCP
     segment. The first read takes the outer headers and every word an ERSPAN header could
     start with; anything unusual, or any doubt, goes the general way, which decides alone.
-    A mirrored frame with one 802.1Q tag (a third of the usual traffic) is read here too.
+    A mirrored frame with one 802.1Q tag (a third of the usual traffic) over IPv4, or an
+    untagged one over IPv6 straight to TCP, is read here too.
     """
     size = len(buf)
     if linktype != 1 or size < 74:
@@ -212,6 +218,28 @@ def frame_result(  # noqa: PLR0911, PLR0912
                 )
             return make(
                 ts, src, sport, dst, dport, tcp_flags, tci & 0x0FFF, erspan_type,
+                word >> 16 & 0x0FFF, word & 0x03FF, mirror,
+            )  # fmt: skip
+    elif buf[start + 12] == 0x86 and end - start >= 74:  # untagged IPv6 straight to TCP
+        (ethertype, first, payload_len, next_header, sport, dport, data_off, tcp_flags) = (
+            ETH_IPV6_TCP(buf, start)
+        )
+        if (
+            ethertype == 0x86DD
+            and first >> 4 == 6
+            and next_header == 6
+            and data_off >= 0x50
+            and (payload_len >= 20 or not payload_len)
+        ):
+            if not tcp_flags & 0x02:
+                return NOT_SYN
+            src_v6, dst_v6 = buf[start + 22 : start + 38], buf[start + 38 : start + 54]
+            if word < 0:
+                return make(
+                    ts, src_v6, sport, dst_v6, dport, tcp_flags, None, 1, None, None, mirror
+                )
+            return make(
+                ts, src_v6, sport, dst_v6, dport, tcp_flags, None, erspan_type,
                 word >> 16 & 0x0FFF, word & 0x03FF, mirror,
             )  # fmt: skip
     if word < 0:

@@ -25,18 +25,21 @@ ADDRESS_CACHE_LIMIT: Final = 65_536
 """Distinct addresses kept as text; the cache is emptied when it grows past this."""
 
 
-_address_texts: Final[dict[int | bytes, str]] = {}
+_address_texts: Final[dict[int | bytes | str, str]] = {}
 
 
-def address_text(key: int | bytes) -> str:
+def address_text(key: int | bytes | str) -> str:
     """Text of an address: an IPv4 address as a 32-bit int, or raw IPv4/IPv6 bytes. Cached,
-    since the same few thousand hosts recur; ints avoid slicing the frame for IPv4.
+    since the same few thousand hosts recur; ints avoid slicing the frame for IPv4. Text (a
+    raw GRE socket's sender) is its own text, cached too so one lookup serves every form.
     """
     text = _address_texts.get(key)
     if text is None:
         if len(_address_texts) >= ADDRESS_CACHE_LIMIT:
             _address_texts.clear()
-        if isinstance(key, int):
+        if isinstance(key, str):
+            text = key
+        elif isinstance(key, int):
             text = socket.inet_ntop(socket.AF_INET, key.to_bytes(4, "big"))
         else:
             text = socket.inet_ntop(socket.AF_INET if len(key) == 4 else socket.AF_INET6, key)
@@ -105,11 +108,9 @@ def _syn_event_via_twin(  # noqa: PLR0917  # the model's field order
 ) -> ConnectionEvent:
     texts = _address_texts
     try:  # a plain dict subscript is the cheapest lookup; a miss is rare, so pay for it there
-        src_text, dst_text = texts[src], texts[dst]
-        mirror_text = mirror if type(mirror) is str else texts[mirror]  # type: ignore[index]
+        src_text, dst_text, mirror_text = texts[src], texts[dst], texts[mirror]
     except KeyError:
-        src_text, dst_text = address_text(src), address_text(dst)
-        mirror_text = mirror if isinstance(mirror, str) else address_text(mirror)
+        src_text, dst_text, mirror_text = address_text(src), address_text(dst), address_text(mirror)
     event = _new(_TWIN)  # type: ignore[arg-type]  # checked at import
     event.ts = ts
     event.src = src_text
@@ -150,7 +151,7 @@ def _syn_event_via_constructor(  # noqa: PLR0917  # the model's field order
         erspan_version,
         erspan_vlan,
         session,
-        mirror if isinstance(mirror, str) else address_text(mirror),
+        address_text(mirror),
     )
 
 

@@ -56,6 +56,8 @@ VLAN_IPV4_TCP: Final = struct.Struct("!HHBxHxxHxB2xIIHH8xBB").unpack_from
 """After an 802.1Q type field: TCI, next type, then IPv4 without options and TCP in one read."""
 ETH_IPV4_TCP: Final = struct.Struct("!12xHBxHxxHxB2xIIHH8xBB").unpack_from
 """Ethernet type, then IPv4 without options and TCP in one read."""
+ETH_IPV6_TCP: Final = struct.Struct("!12xHB3xHB33xHH8xBB").unpack_from
+"""Ethernet type, then IPv6 without extension headers and TCP in one read (no addresses)."""
 ETH_VLAN_IPV4_TCP: Final = struct.Struct("!12xHHHBxHxxHxB2xIIHH8xBB").unpack_from
 """Ethernet with one VLAN tag (TPID, TCI, type), then IPv4 without options and TCP in one read."""
 OUTER_IPV4: Final = struct.Struct("!12xHBxHxxHxB2xI4xIIIxxHxxH").unpack_from

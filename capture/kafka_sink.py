@@ -49,7 +49,7 @@ class KafkaSink:
         for full in self._batcher.add_all(events, self._clock()):
             self.publisher.submit(full)
 
-    def packer(self) -> SynFactory[bool]:
+    def packer(self) -> SynFactory[int]:
         """For the decoder: each SYN's fields go straight into a shard batch's record."""
         return self._batcher.packer(self._clock())
 

@@ -72,14 +72,14 @@ class PcapRecords:
             wanted = BLOCK_BYTES
             while pos <= last_header:
                 seconds, fraction, caplen = unpack(buf, pos)
-                if caplen > MAX_RECORD_LEN:
-                    self.damage = (SkipReason.CORRUPT_RECORD, "captured length", caplen)
-                    if frames:
-                        yield FrameBatch(linktype, stamps, frames)
-                    return
                 start = pos + header_len
                 pos = start + caplen
                 if pos > size:  # the frame runs past this block: read at least the rest
+                    if caplen > MAX_RECORD_LEN:  # never fits a block: the length is corrupt
+                        self.damage = (SkipReason.CORRUPT_RECORD, "captured length", caplen)
+                        if frames:
+                            yield FrameBatch(linktype, stamps, frames)
+                        return
                     wanted = max(BLOCK_BYTES, pos - size)
                     pos = start - header_len
                     break

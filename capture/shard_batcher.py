@@ -13,6 +13,7 @@ in between. Both write the same bytes (``models.connection_wire`` version 2).
 
 from __future__ import annotations
 
+import struct
 import zlib
 from collections.abc import Iterable
 from typing import Final
@@ -94,20 +95,32 @@ def shard_of_key(key: AddressKey, shards: int) -> int:
     return zlib.crc32(key) % shards  # type: ignore[arg-type]  # not an int: bytes
 
 
-class _Pending:
-    """One shard's records so far, packed into a buffer sized for a full batch."""
+def _family(src: MirrorRef, dst: MirrorRef, mirror: MirrorRef) -> int:
+    """The version 2 layout of a record: a bit per IPv4 address (an int, or dotted text)."""
+    src_v4, dst_v4 = type(src) is int, type(dst) is int
+    mirror_v4 = type(mirror) is int or (type(mirror) is str and ":" not in mirror)
+    return src_v4 | dst_v4 << 1 | mirror_v4 << 2
 
-    __slots__ = ("buffer", "count", "end", "since")
 
-    def __init__(self, since: float, max_events: int) -> None:
+class _Shard:
+    """One shard's records so far, packed into a buffer sized for a full batch and reused."""
+
+    __slots__ = ("buffer", "count", "end", "number", "since")
+
+    def __init__(self, number: int, max_events: int) -> None:
+        self.number = number
         self.buffer = bytearray(encoded_size(max_events))
         self.count = 0
         self.end = HEADER_SIZE
-        self.since = since
+        self.since = 0.0
 
-    def value(self) -> bytes:
+    def take(self) -> Batch:
+        """The batch of the records so far; the shard starts empty again."""
         write_header(self.buffer, self.count)
-        return bytes(memoryview(self.buffer)[: self.end])
+        batch = Batch(self.number, value=bytes(memoryview(self.buffer)[: self.end]))
+        self.count = 0
+        self.end = HEADER_SIZE
+        return batch
 
 
 class ShardBatcher:
@@ -119,9 +132,12 @@ class ShardBatcher:
         self.shards = shards
         self.max_events = max_events
         self.max_delay = max_delay
-        self._pending: dict[int, _Pending] = {}
-        self._shard_by_address: dict[str, int] = {}
-        self._shard_by_key: dict[AddressKey, int] = {}
+        self._shards: dict[int, _Shard] = {}
+        """Every shard seen so far, empty or not: their buffers are reused."""
+        self._pending: dict[int, _Shard] = {}
+        """The shards holding records, in the order their oldest record came."""
+        self._by_address: dict[str, _Shard] = {}
+        self._by_key: dict[AddressKey, tuple[_Shard, int]] = {}
         self._full: list[Batch] = []
 
     @property
@@ -138,30 +154,34 @@ class ShardBatcher:
         """Queue ``events`` in order; returns the batches they filled, in the order they filled."""
         for event in events:
             address = event.dst if event.kind is _SYN else event.src
-            shard = self._shard_by_address.get(address)
+            shard = self._by_address.get(address)
             if shard is None:
-                shard = self._shard_for_address(address)
-            pending = self._pending.get(shard)
-            if pending is None:
-                pending = self._pending[shard] = _Pending(now, self.max_events)
-            pending.end = pack_event_into(pending.buffer, pending.end, event)
-            pending.count += 1
-            if pending.count >= self.max_events:
-                self._full.append(self._take(shard))
+                if len(self._by_address) >= SHARD_CACHE_LIMIT:
+                    self._by_address.clear()
+                shard = self._shard(shard_of(address, self.shards))
+                self._by_address[address] = shard
+            if not shard.count:
+                shard.since = now
+                self._pending[shard.number] = shard
+            shard.end = pack_event_into(shard.buffer, shard.end, event)
+            shard.count += 1
+            if shard.count >= self.max_events:
+                self._full.append(self._take(shard.number))
         return self.take_full()
 
-    def packer(self, now: float) -> SynFactory[bool]:
+    def packer(self, now: float) -> SynFactory[int]:
         """The fast decoder's event factory for one chunk read at ``now``: it packs each SYN's
-        fields into its shard's batch and says whether it was a SYN-ACK. ``take_full()`` then
-        hands out the batches that filled.
+        fields into its shard's batch and returns the TCP ACK bit (non-zero for a SYN-ACK).
+        ``take_full()`` then hands out the batches that filled.
 
-        One flat closure, the shard looked up by the decoder's address key: each call here is
-        per event, so it avoids every call, attribute and conversion it can.
+        One flat closure; each call here is per event, so it avoids every call, attribute and
+        conversion it can. One dict subscript on the server's address key gives its shard and
+        its family, which the client shares in every packet the decoder reads, so the record's
+        layout needs only the mirror's type. Anything else (a client of the other family, a
+        mirror given as text) fails to pack and takes the exact, slower way.
         """
-        shard_by_key, pending_by_shard = self._shard_by_key, self._pending
-        full, max_events = self._full, self.max_events
-        shard_for_key, take = self._shard_for_key, self._take
-        pack_by_family, size_by_family = _PACK_V2, _SIZES_V2
+        by_key, pending, full, max_events = self._by_key, self._pending, self._full, self.max_events
+        shard_for_key, take, pack_by_family = self._shard_for_key, self._take, _PACK_V2
 
         def pack(  # noqa: PLR0917  # the decoder's calling convention
             ts: float,
@@ -175,15 +195,17 @@ class ShardBatcher:
             erspan_vlan: int | None,
             session: int | None,
             mirror: MirrorRef,
-        ) -> bool:
-            flags = tcp_flags >> 4 & 1  # ACK: a SYN-ACK, whose server is its source
-            server = src if flags else dst
-            shard = shard_by_key.get(server)
-            if shard is None:
-                shard = shard_for_key(server)
-            pending = pending_by_shard.get(shard)
-            if pending is None:
-                pending = pending_by_shard[shard] = _Pending(now, max_events)
+        ) -> int:
+            syn_ack = tcp_flags & 0x10  # a SYN-ACK's server is its source
+            try:
+                shard, family = by_key[src if syn_ack else dst]
+            except KeyError:
+                shard, family = shard_for_key(src if syn_ack else dst)
+            count = shard.count
+            if not count:
+                shard.since = now
+                pending[shard.number] = shard
+            flags = syn_ack >> 4  # SYN_ACK
             if vlan is None:
                 vlan = 0
             else:
@@ -196,19 +218,26 @@ class ShardBatcher:
                 session = 0
             else:
                 flags |= HAS_SESSION
-            if type(mirror) is str:
-                mirror = address_key(mirror)
-            family = (type(src) is int) | (type(dst) is int) << 1 | (type(mirror) is int) << 2
-            end = pending.end
-            pack_by_family[family](
-                pending.buffer, end, flags | family << FAMILY_SHIFT, erspan_version or 0,
-                sport, dport, vlan, erspan_vlan, session, ts, src, dst, mirror,
-            )  # fmt: skip
-            pending.end = end + size_by_family[family]
-            count = pending.count = pending.count + 1
+            if type(mirror) is int:
+                family |= 4
+            end = shard.end
+            try:
+                pack_by_family[family](
+                    shard.buffer, end, flags | family << FAMILY_SHIFT, erspan_version or 0,
+                    sport, dport, vlan, erspan_vlan, session, ts, src, dst, mirror,
+                )  # fmt: skip
+            except struct.error:
+                family = _family(src, dst, mirror)
+                mirror = address_key(mirror) if type(mirror) is str else mirror
+                pack_by_family[family](
+                    shard.buffer, end, flags | family << FAMILY_SHIFT, erspan_version or 0,
+                    sport, dport, vlan, erspan_vlan, session, ts, src, dst, mirror,
+                )  # fmt: skip
+            shard.end = end + _SIZES_V2[family]
+            shard.count = count = count + 1
             if count >= max_events:
-                full.append(take(shard))
-            return tcp_flags & 0x10 != 0
+                full.append(take(shard.number))
+            return syn_ack
 
         return pack
 
@@ -218,32 +247,35 @@ class ShardBatcher:
         self._full.clear()
         return full
 
-    def _shard_for_address(self, address: str) -> int:
-        if len(self._shard_by_address) >= SHARD_CACHE_LIMIT:
-            self._shard_by_address.clear()
-        shard = self._shard_by_address[address] = shard_of(address, self.shards)
-        return shard
+    def _shard_for_key(self, key: AddressKey) -> tuple[_Shard, int]:
+        """The shard of a decoder's address key, and the layout bits of an inner address pair
+        of its family; remembered (the cache is emptied when it is full)."""
+        if len(self._by_key) >= SHARD_CACHE_LIMIT:
+            self._by_key.clear()
+        inner = 3 if type(key) is int else 0  # both addresses IPv4, or neither
+        found = self._by_key[key] = (self._shard(shard_of_key(key, self.shards)), inner)
+        return found
 
-    def _shard_for_key(self, key: AddressKey) -> int:
-        if len(self._shard_by_key) >= SHARD_CACHE_LIMIT:
-            self._shard_by_key.clear()
-        shard = self._shard_by_key[key] = shard_of_key(key, self.shards)
+    def _shard(self, number: int) -> _Shard:
+        shard = self._shards.get(number)
+        if shard is None:
+            shard = self._shards[number] = _Shard(number, self.max_events)
         return shard
 
     def due(self, now: float) -> list[Batch]:
         """Batches whose oldest event has waited ``max_delay`` or more."""
-        late = [s for s, p in self._pending.items() if p.since + self.max_delay <= now]
-        return [self._take(shard) for shard in late]
+        late = [n for n, shard in self._pending.items() if shard.since + self.max_delay <= now]
+        return [self._take(number) for number in late]
 
     def next_deadline(self) -> float | None:
         """When the oldest pending batch falls due; None when nothing waits."""
         if not self._pending:
             return None
-        return min(p.since for p in self._pending.values()) + self.max_delay
+        return min(shard.since for shard in self._pending.values()) + self.max_delay
 
     def drain(self) -> list[Batch]:
         """Every batch not handed out yet, full or pending: used when capture stops."""
-        return self.take_full() + [self._take(shard) for shard in list(self._pending)]
+        return self.take_full() + [self._take(number) for number in list(self._pending)]
 
-    def _take(self, shard: int) -> Batch:
-        return Batch(shard, value=self._pending.pop(shard).value())
+    def _take(self, number: int) -> Batch:
+        return self._pending.pop(number).take()

@@ -17,7 +17,7 @@ from tests.unit.capture_publish.samples import write_handshakes_pcap
 
 class RecordedProgress(FileProgress):
     def __init__(self) -> None:
-        super().__init__(enabled=False)
+        super().__init__(enabled=True)
         self.calls: list[tuple[str, int]] = []
 
     def start(self, name: str, total_bytes: int) -> None:
@@ -36,13 +36,17 @@ async def read_all(source: FileSource, stop: asyncio.Event | None = None) -> lis
 
 async def test_reads_every_record_in_chunks_with_progress(tmp_path: Path) -> None:
     capture = tmp_path / "c.pcap"
-    write_handshakes_pcap(capture, 400)  # 1200 records
+    write_handshakes_pcap(capture, 1000)  # 3000 records, one block of the reader
     progress = RecordedProgress()
     sizes = await read_all(FileSource(capture, realtime=False, progress=progress))
-    assert sizes == [512, 512, 176]
+    assert sizes == [2048, 952]
     size = capture.stat().st_size
-    assert progress.calls[0] == ("start", size)
-    assert progress.calls[-2:] == [("update", size), ("stop", 0)]
+    assert progress.calls == [
+        ("start", size),
+        ("update", size - 24),  # after the block: every record, not the 24-byte file header
+        ("update", size),
+        ("stop", 0),
+    ]
 
 
 async def test_realtime_follows_the_recorded_pace(tmp_path: Path) -> None:
