@@ -8,6 +8,7 @@ constant text with bind variables (sinks/arango_queries.py).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ from sinks.store_args import overlay_is_stored, unknown_overlay
 from sinks.store_base import CheckedStore, Rows
 from sinks.store_fold import Entity, Ref, entity_row, fold, touched_refs
 
+logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 Runner = Callable[[aql.Aql], list[Any]]
 
@@ -202,7 +204,10 @@ class ArangoGraphStore(CheckedStore):
             try:
                 yield run
             except BaseException:
-                _call(txn.abort_transaction)
+                try:
+                    _call(txn.abort_transaction)
+                except StoreUnavailableError as exc:  # the server aborts it on its timeout
+                    logger.warning("could not abort an ArangoDB transaction: %s", exc)
                 raise
             _call(txn.commit_transaction)
 
