@@ -26,6 +26,8 @@ class Reading:
     lag_messages: int
     deltas_lag_messages: int
     """Messages of the worker's own edge-deltas topic not committed yet (the second stage)."""
+    deltas_lag_seconds: float
+    """How long ago the edge-deltas topic's end was where the group's commit is now."""
     events_applied: float | None
     """``meeseeks_stream_events_total``; None when /metrics did not answer in time."""
     deltas_applied: float | None
@@ -39,6 +41,9 @@ class Reading:
 class Sample(Reading):
     lag_seconds: float
     """``lag_events`` as seconds of input at the soak rate."""
+    pipeline_lag_seconds: float
+    """``lag_seconds`` plus ``deltas_lag_seconds``: an event waits in one topic, then its
+    delta in the other."""
     publish_rate: float
     """Events per second acknowledged since the previous sample."""
     apply_rate: float | None
@@ -61,9 +66,11 @@ def next_sample(previous: Sample | None, reading: Reading, soak_rate: float) -> 
         cpu_share = (reading.worker_cpu_s - previous.worker_cpu_s) / seconds
         if reading.events_applied is not None and previous.events_applied is not None:
             apply_rate = (reading.events_applied - previous.events_applied) / seconds
+    lag_seconds = reading.lag_events / soak_rate
     return Sample(
         **asdict(reading),
-        lag_seconds=reading.lag_events / soak_rate,
+        lag_seconds=lag_seconds,
+        pipeline_lag_seconds=lag_seconds + reading.deltas_lag_seconds,
         publish_rate=publish_rate,
         apply_rate=apply_rate,
         worker_cpu_share=cpu_share,

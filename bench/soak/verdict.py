@@ -7,8 +7,9 @@ Memory (worker RSS) passes when both hold:
 - the least-squares slope over the last half is at most 1% of that half's mean per minute
   (a leak of a few MiB a minute hides inside 10% over a short run, not in the slope).
 
-Lag (events the worker's group has not committed on the events topic, expressed as seconds of
-input at the soak rate) passes when both hold:
+Lag (in seconds: the events the worker's group has not committed on the events topic, as
+seconds of input at the soak rate, plus how far behind its end the group is on its own
+edge-deltas topic) passes when both hold:
 
 - its maximum over the last half is at most 30 s of input;
 - it is not trending upward: the fitted line over the last half rises by at most 10 s of
@@ -111,7 +112,7 @@ class LagVerdict:
 
 
 def lag_verdict(times: Sequence[float], lag_seconds: Sequence[float]) -> LagVerdict:
-    """``lag_seconds``: uncommitted events divided by the soak rate, at each sample time."""
+    """``lag_seconds``: the pipeline's lag in seconds at each sample time."""
     _check_series(times, lag_seconds)
     half = last_half(len(times))
     half_times, half_lag = times[half], lag_seconds[half]

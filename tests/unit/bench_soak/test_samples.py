@@ -39,6 +39,7 @@ def reading(
         lag_events=lag,
         lag_messages=lag // 10,
         deltas_lag_messages=0,
+        deltas_lag_seconds=2.5,
         events_applied=applied,
         deltas_applied=None,
         published_events=published,
@@ -80,6 +81,7 @@ def test_a_sample_has_the_rates_since_the_previous_one_and_lag_in_seconds() -> N
     assert second.apply_rate == pytest.approx(1_900.0)
     assert second.worker_cpu_share == pytest.approx(0.65)
     assert second.lag_seconds == 1.5
+    assert second.pipeline_lag_seconds == 4.0  # plus 2.5 s behind on the edge-deltas topic
     assert second.to_dict()["lag_events"] == 3_000
 
 
