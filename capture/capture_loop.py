@@ -70,7 +70,7 @@ class PackingSink(EventSink, Protocol):
     """
 
     def packer(self) -> SynFactory[int]:
-        """The decoder's event factory for one chunk (it returns a SYN's TCP ACK bit)."""
+        """The decoder's event factory for one chunk (it returns 1 for a SYN-ACK, 0 for a SYN)."""
         ...
 
     def packed(self) -> None:

@@ -20,6 +20,7 @@ from capture.fast_fields import (
     ETH_IPV4_TCP,
     ETH_IPV6_TCP,
     ETH_VLAN_IPV4_TCP,
+    HAS_SYN,
     NOT_SYN,
     OUTER_IPV4,
     OUTER_IPV6,
@@ -71,9 +72,9 @@ class Decoder:
     def decode_into(self, chunk: Sequence[Captured], make: SynFactory[int]) -> tuple[int, int]:
         """Hand every SYN in ``chunk`` to ``make`` instead of building an event; (SYNs, SYN-ACKs).
 
-        ``make`` (a batcher's packer) returns the SYN's TCP ACK bit: 0x10 for a SYN-ACK, 0
-        otherwise. A file's frames go through ``map`` and ``Counter``, C loops: no Python step
-        per frame but the decoding. A raw GRE socket's sender goes in as an address key.
+        ``make`` (a batcher's packer) returns 1 for a SYN-ACK, 0 for a SYN. A file's frames go
+        through ``map`` and ``Counter``, C loops: no Python step per frame but the decoding. A
+        raw GRE socket's sender goes in as an address key.
         """
         if type(chunk) is FrameBatch:
             frames = map(
@@ -82,7 +83,7 @@ class Decoder:
             results = Counter(frames)
         else:
             results = Counter(map(self._result_of, chunk, repeat(make)))
-        syn_ack = results.pop(0x10, 0)
+        syn_ack = results.pop(1, 0)
         syn = results.pop(0, 0)
         counts = self._skip_counts
         for reason, count in results.items():
@@ -137,7 +138,12 @@ def frame_result(  # noqa: PLR0911, PLR0912, PLR0915
             short_a,
             short_b,
         ) = OUTER_IPV4(buf, 0)
-        if ethertype != 0x0800 or first != 0x45 or fragment & 0x3FFF or proto != 47:
+        if (
+            ethertype != 0x0800
+            or first != 0x45
+            or proto != 47
+            or (fragment and fragment != 0x4000 and fragment & 0x3FFF)  # a fragment
+        ):
             return any_frame(buf, ts, linktype, make)
         base = 38
         end = 14 + total
@@ -149,7 +155,7 @@ def frame_result(  # noqa: PLR0911, PLR0912, PLR0915
         (ethertype, first, payload_len, proto, gre, word_a, word_b, short_a, short_b) = OUTER_IPV6(
             buf, 0
         )
-        if ethertype != 0x86DD or first >> 4 != 6 or proto != 47:
+        if ethertype != 0x86DD or not 0x60 <= first < 0x70 or proto != 47:
             return any_frame(buf, ts, linktype, make)
         base = 58
         end = 54 + payload_len
@@ -163,15 +169,15 @@ def frame_result(  # noqa: PLR0911, PLR0912, PLR0915
     # ``word_a`` / ``short_a`` are read at the GRE payload, ``word_b`` / ``short_b`` 4 bytes on.
     if gre == 0x1000_88BE:  # ERSPAN II: a sequence number, then the 8-byte header
         word, start, erspan_type = word_b, base + 12, 2
-        usual = word >> 28 == 1
+        usual = 0x1000_0000 <= word < 0x2000_0000
     elif gre == 0x0000_22EB:  # ERSPAN III without sequence number: 12 or 20-byte header
         word, erspan_type = word_a, 3
         start = base + (20 if short_a & 1 else 12)
-        usual = word >> 28 == 2 and not short_a & 0x7C00
+        usual = 0x2000_0000 <= word < 0x3000_0000 and not short_a & 0x7C00
     elif gre == 0x1000_22EB:  # ERSPAN III with a sequence number
         word, erspan_type = word_b, 3
         start = base + (24 if short_b & 1 else 16)
-        usual = word >> 28 == 2 and not short_b & 0x7C00
+        usual = 0x2000_0000 <= word < 0x3000_0000 and not short_b & 0x7C00
     elif gre == 0x0000_88BE:  # ERSPAN I: no header
         word, start, erspan_type, usual = -1, base, 1, True
     else:
@@ -186,11 +192,11 @@ def frame_result(  # noqa: PLR0911, PLR0912, PLR0915
             ethertype == 0x0800
             and first == 0x45
             and proto == 6
-            and not fragment & 0x3FFF
+            and (not fragment or fragment == 0x4000 or not fragment & 0x3FFF)  # whole
             and data_off >= 0x50
             and (total >= 40 or not total)
         ):
-            if not tcp_flags & 0x02:
+            if not HAS_SYN[tcp_flags]:
                 return NOT_SYN
             if word < 0:
                 return make(ts, src, sport, dst, dport, tcp_flags, None, 1, None, None, mirror)
@@ -206,11 +212,11 @@ def frame_result(  # noqa: PLR0911, PLR0912, PLR0915
             and ethertype == 0x0800
             and first == 0x45
             and proto == 6
-            and not fragment & 0x3FFF
+            and (not fragment or fragment == 0x4000 or not fragment & 0x3FFF)  # whole
             and data_off >= 0x50
             and (total >= 40 or not total)
         ):
-            if not tcp_flags & 0x02:
+            if not HAS_SYN[tcp_flags]:
                 return NOT_SYN
             if word < 0:
                 return make(
@@ -226,12 +232,12 @@ def frame_result(  # noqa: PLR0911, PLR0912, PLR0915
         )
         if (
             ethertype == 0x86DD
-            and first >> 4 == 6
+            and 0x60 <= first < 0x70
             and next_header == 6
             and data_off >= 0x50
             and (payload_len >= 20 or not payload_len)
         ):
-            if not tcp_flags & 0x02:
+            if not HAS_SYN[tcp_flags]:
                 return NOT_SYN
             src_v6, dst_v6 = buf[start + 22 : start + 38], buf[start + 38 : start + 54]
             if word < 0:

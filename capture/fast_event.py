@@ -91,6 +91,7 @@ _TWIN: Final = _layout_twin()
 _new: Final = object.__new__
 _SYN: Final = Kind.SYN
 _SYN_ACK: Final = Kind.SYN_ACK
+_KIND_BY_FLAGS: Final = tuple(_SYN_ACK if flags & 0x10 else _SYN for flags in range(256))
 
 
 def _syn_event_via_twin(  # noqa: PLR0917  # the model's field order
@@ -117,7 +118,7 @@ def _syn_event_via_twin(  # noqa: PLR0917  # the model's field order
     event.sport = sport
     event.dst = dst_text
     event.dport = dport
-    event.kind = _SYN_ACK if tcp_flags & 0x10 else _SYN
+    event.kind = _KIND_BY_FLAGS[tcp_flags]
     event.vlan = vlan
     event.erspan_version = erspan_version
     event.erspan_vlan = erspan_vlan

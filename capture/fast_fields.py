@@ -36,6 +36,11 @@ VXLAN_TRUNCATED: Final = SkipReason.VXLAN_TRUNCATED.value
 UNSUPPORTED_VXLAN_PROTOCOL: Final = SkipReason.UNSUPPORTED_VXLAN_PROTOCOL.value
 NOT_SYN: Final = SkipReason.NOT_SYN.value
 
+HAS_SYN: Final = tuple(bool(flags & 0x02) for flags in range(256))
+"""TCP flags byte -> SYN set: a tuple subscript, cheaper than ``flags & 0x02`` in CPython."""
+ACK_BIT: Final = tuple(flags >> 4 & 1 for flags in range(256))
+"""TCP flags byte -> 1 when ACK is set (a SYN-ACK), else 0."""
+
 TWO_SHORTS: Final = struct.Struct("!HH").unpack_from
 """GRE flags/protocol, a VLAN tag (TCI, next type), ERSPAN words, UDP ports."""
 ETHERTYPE: Final = struct.Struct("!12xH").unpack_from

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from capture.fast_event import MirrorRef, SynFactory
+from capture.fast_fields import ACK_BIT
 from models.connection import ConnectionEvent, Kind
 from models.connection_wire import (
     FAMILY_SHIFT,
@@ -26,7 +27,9 @@ from models.connection_wire import (
     HAS_SESSION,
     HAS_VLAN,
     HEADER_SIZE,
+    MIRROR_IS_V4,
     RECORDS_V2,
+    SYN_ACK,
     AddressKey,
     address_key,
     batch_count,
@@ -42,6 +45,8 @@ SHARD_CACHE_LIMIT: Final = 65_536
 """Distinct server addresses whose shard is kept; the cache is emptied when it grows past this."""
 _SYN: Final = Kind.SYN
 _V4_MAPPED_PREFIX: Final = b"\x00" * 10 + b"\xff\xff"
+if (SYN_ACK, MIRROR_IS_V4, FAMILY_SHIFT) != (1, 0x40, 4):
+    raise ImportError("models.connection_wire changed its flags; update ShardBatcher.packer")
 _PACK_V2: Final = tuple(layout.pack_into for layout in RECORDS_V2)
 _SIZES_V2: Final = tuple(layout.size for layout in RECORDS_V2)
 
@@ -171,7 +176,7 @@ class ShardBatcher:
 
     def packer(self, now: float) -> SynFactory[int]:
         """The fast decoder's event factory for one chunk read at ``now``: it packs each SYN's
-        fields into its shard's batch and returns the TCP ACK bit (non-zero for a SYN-ACK).
+        fields into its shard's batch and returns 1 for a SYN-ACK (TCP ACK set), 0 for a SYN.
         ``take_full()`` then hands out the batches that filled.
 
         One flat closure; each call here is per event, so it avoids every call, attribute and
@@ -182,6 +187,7 @@ class ShardBatcher:
         """
         by_key, pending, full, max_events = self._by_key, self._pending, self._full, self.max_events
         shard_for_key, take, pack_by_family = self._shard_for_key, self._take, _PACK_V2
+        ack_bit = ACK_BIT
 
         def pack(  # noqa: PLR0917  # the decoder's calling convention
             ts: float,
@@ -196,7 +202,9 @@ class ShardBatcher:
             session: int | None,
             mirror: MirrorRef,
         ) -> int:
-            syn_ack = tcp_flags & 0x10  # a SYN-ACK's server is its source
+            # Flag bits are added, not or-ed: they are distinct, and CPython 3.11 specialises
+            # + and * on ints but not | or <<.
+            flags = syn_ack = ack_bit[tcp_flags]  # SYN_ACK; a SYN-ACK's server is its source
             try:
                 shard, family = by_key[src if syn_ack else dst]
             except KeyError:
@@ -205,32 +213,31 @@ class ShardBatcher:
             if not count:
                 shard.since = now
                 pending[shard.number] = shard
-            flags = syn_ack >> 4  # SYN_ACK
             if vlan is None:
                 vlan = 0
             else:
-                flags |= HAS_VLAN
+                flags += HAS_VLAN
             if erspan_vlan is None:
                 erspan_vlan = 0
             else:
-                flags |= HAS_ERSPAN_VLAN
+                flags += HAS_ERSPAN_VLAN
             if session is None:
                 session = 0
             else:
-                flags |= HAS_SESSION
+                flags += HAS_SESSION
             if type(mirror) is int:
-                family |= 4
+                family += 4  # MIRROR_IS_V4 >> FAMILY_SHIFT
             end = shard.end
             try:
                 pack_by_family[family](
-                    shard.buffer, end, flags | family << FAMILY_SHIFT, erspan_version or 0,
+                    shard.buffer, end, flags + family * 16, erspan_version or 0,
                     sport, dport, vlan, erspan_vlan, session, ts, src, dst, mirror,
                 )  # fmt: skip
             except struct.error:
                 family = _family(src, dst, mirror)
                 mirror = address_key(mirror) if type(mirror) is str else mirror
                 pack_by_family[family](
-                    shard.buffer, end, flags | family << FAMILY_SHIFT, erspan_version or 0,
+                    shard.buffer, end, flags + family * 16, erspan_version or 0,
                     sport, dport, vlan, erspan_vlan, session, ts, src, dst, mirror,
                 )  # fmt: skip
             shard.end = end + _SIZES_V2[family]
