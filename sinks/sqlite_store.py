@@ -8,7 +8,9 @@ data.
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -39,6 +41,8 @@ from sinks.store_base import CheckedStore, Rows
 from sinks.store_fold import Entity, Ref, encode_json, entity_row, fold, is_stale, refused
 
 MEMORY = ":memory:"
+MAX_KNOWN_NODES = 2_000_000
+"""Bound of the known-nodes cache (about 200 MB at most); past it the cache starts again."""
 _IN_KEYS = "IN (SELECT value FROM json_each(?))"
 _DOWNSTREAM = "SELECT server, key FROM edges WHERE client IN (SELECT value FROM json_each(?))"
 _UPSTREAM = "SELECT client, key FROM edges WHERE server IN (SELECT value FROM json_each(?))"
@@ -78,17 +82,31 @@ class SqliteGraphStore(CheckedStore):
                 f"{SCHEMA_VERSION}; point MEESEEKS_STORE_URL at a new file"
             )
         self._lock = threading.Lock()
+        self._first_at: dict[str, float] = {}
+        """Committed nodes to an upper bound of their first_at (it only ever goes down, so
+        the bound stays true): an implied node already stored that early is not upserted."""
 
     def _apply(self, changes: Sequence[GraphChange]) -> None:
         implied, edges, clusters, nodes = _upsert_rows(changes)
+        known = self._first_at
+        missing = [
+            (name, node_kind(name).value, at)
+            for name, at in implied.items()
+            if known.get(name, math.inf) > at
+        ]
+        written: Iterable[Entity] = ()
         with self._transaction() as db:
-            db.executemany(IMPLIED_NODE, implied)
+            db.executemany(IMPLIED_NODE, missing)
             db.executemany(EDGE_UPSERT, edges)
             db.executemany(CLUSTER_UPSERT, clusters)
             if nodes:
                 current = self._entities(db, {(EntityKind.NODE, change.key) for change in nodes})
                 written = fold(current, nodes).values()
                 db.executemany(NODE_UPSERT, [_node_row(entity) for entity in written])
+        if len(known) > MAX_KNOWN_NODES:
+            known.clear()
+        for name, at in itertools.chain(implied.items(), ((e.key, e.first_at) for e in written)):
+            known[name] = min(at, known.get(name, at))
 
     def _nodes(self, kind: NodeKind | None, zone: str | None, names: list[str] | None) -> Rows:
         return self._rows(EntityKind.NODE, {"kind": kind and kind.value, "zone": zone}, names)
@@ -240,8 +258,9 @@ def _entity(kind: EntityKind, row: Sequence[Any]) -> Entity:
 
 def _upsert_rows(
     changes: Sequence[GraphChange],
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[GraphChange]]:
-    """Parameters of the implied-node, edge and cluster upserts, in order; the node changes.
+) -> tuple[dict[str, float], list[tuple[Any, ...]], list[tuple[Any, ...]], list[GraphChange]]:
+    """Implied nodes to their earliest time, the edge and cluster upserts' parameters in order,
+    and the node changes.
 
     Implied nodes are merged per name first (earliest time): recording a node if missing and
     keeping its least first_at gives the same row in any order.
@@ -271,8 +290,7 @@ def _upsert_rows(
             ends = (key,)
         for name in ends:
             implied[name] = min(at, implied.get(name, at))
-    rows = [(name, node_kind(name).value, at) for name, at in implied.items()]
-    return rows, edges, clusters, nodes
+    return implied, edges, clusters, nodes
 
 
 def _node_row(entity: Entity) -> tuple[Any, ...]:

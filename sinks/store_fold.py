@@ -21,7 +21,7 @@ from models.graph_change import ChangeType, EntityKind, GraphChange, node_payloa
 from models.graph_clustered import cluster_record
 from models.graph_state import edge_row_problem
 from models.query_input import node_kind
-from models.topology import EdgeKey
+from models.topology import KEY_SEPARATOR, EdgeKey
 from sinks.errors import StoreInputError
 
 Ref = tuple[EntityKind, str]
@@ -74,11 +74,11 @@ def change_problem(change: GraphChange, *, check_json: bool = True) -> str | Non
 
 
 def _edge_key_problem(key: str) -> str | None:
-    try:
-        edge = EdgeKey.decode(key)
-    except ValueError:
+    parts = key.rsplit(KEY_SEPARATOR, 2)
+    if len(parts) != 3 or not parts[2].isdecimal():
         return "the key is not client|server|port"
-    if not edge.client or not edge.server or not 0 <= edge.port <= 65535:
+    client, server, port = parts
+    if not client or not server or int(port) > 65535:
         return "the key does not name a client, a server and a TCP port"
     return None
 
