@@ -16,7 +16,14 @@ from rich.console import Console
 from bench.decode.report import checks, print_report, save
 from bench.decode.runner import ROOT, Options, run
 
-QUICK = {"packets": 20_000, "big_packets": 80_000, "dpkt_packets": 20_000, "repeats": 1}
+QUICK = {
+    "packets": 20_000,
+    "big_packets": 80_000,
+    "dpkt_packets": 20_000,
+    "repeats": 1,
+    "dpkt_repeats": 1,
+    "publish_repeats": 1,
+}
 """--quick: a smoke run of every step in well under a minute (figures are noisy)."""
 
 
@@ -36,6 +43,9 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--repeats", type=int, default=3, help="fast decoder passes (median)")
     parser.add_argument("--dpkt-repeats", type=int, default=3, help="dpkt passes (median)")
+    parser.add_argument(
+        "--publish-repeats", type=int, default=3, help="decode-and-publish runs (median)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="generator seed")
     parser.add_argument(
         "--out", type=Path, default=ROOT / "bench" / "out", help="captures and JSON results"
@@ -48,7 +58,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     if args.quick:
         for name, value in QUICK.items():
             setattr(args, name, value)
-    if min(args.packets, args.big_packets, args.dpkt_packets, args.repeats, args.dpkt_repeats) < 1:
+    sizes = (args.packets, args.big_packets, args.dpkt_packets)
+    if min(*sizes, args.repeats, args.dpkt_repeats, args.publish_repeats) < 1:
         parser.error("sizes and repeat counts must be positive")
     return args
 
@@ -63,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         dpkt_packets=args.dpkt_packets,
         repeats=args.repeats,
         dpkt_repeats=args.dpkt_repeats,
+        publish_repeats=args.publish_repeats,
         seed=args.seed,
         out_dir=args.out.resolve(),
         skip_tshark=args.skip_tshark,

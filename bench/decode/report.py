@@ -121,6 +121,13 @@ def print_report(results: dict[str, Any], console: Console) -> None:
             f"tshark used {tshark['cpu_s'] / tshark['wall_s']:.2f} cores on average; the fast "
             f"decoder is {fast_rate / rate(tshark, 'wall_s'):.1f}x tshark's wall-clock rate."
         )
+    if (results.get("publish") or {}).get("runs"):
+        runs = results["publish"]["runs"]
+        seconds = ", ".join(f"{run['cpu_s']:.2f}" for run in runs)
+        messages = ", ".join(f"{run['kafka_messages']:,}" for run in runs)
+        console.print(
+            f"decode+publish runs: CPU s {seconds} (median taken); Kafka messages {messages}."
+        )
     if results.get("publish") and results.get("memory"):
         read_rate = rate(results["memory"]["small"])
         console.print(
