@@ -26,6 +26,10 @@ def _mib(kib: float) -> str:
     return f"{kib / 1024:,.1f}"
 
 
+def _per_cpu(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:,.0f}"
+
+
 def _loads(averages: Sequence[float]) -> str:
     return " ".join(f"{value:.1f}" for value in averages)
 
@@ -65,6 +69,8 @@ def print_report(results: dict[str, Any], console: Console) -> None:
         ("soak rate", f"{results['soak_rate']:,.0f} events/s"
          + (" (given)" if results["options"]["rate"] else " (half the maximum)")),
         ("achieved rate", f"{load['achieved_rate']:,.0f} events/s"),
+        ("events attributed per worker CPU second, burst / soak",
+         f"{_per_cpu(burst['events_per_cpu_s'])} / {_per_cpu(results['soak_events_per_cpu_s'])}"),
         ("harness CPU (publisher and probes), share of one core",
          f"{publisher['harness_cpu_s'] / results['samples'][-1]['t_s']:.0%}"),
         ("publisher's batch delay", f"{results['options']['batch_delay'] * 1000:,.0f} ms"),

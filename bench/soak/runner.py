@@ -29,7 +29,13 @@ from bench.decode.broker import create_topic, throwaway_broker
 from bench.soak.ledger import OffsetLedger, lag_messages
 from bench.soak.probes import GroupOffsets, worker_rss_kib
 from bench.soak.publisher import BATCH_DELAY_SECONDS, Publisher
-from bench.soak.samples import Reading, Sample, next_sample, worker_counters
+from bench.soak.samples import (
+    Reading,
+    Sample,
+    attributed_per_cpu_second,
+    next_sample,
+    worker_counters,
+)
 from bench.soak.time_lag import EndHistory
 from bench.soak.traffic import SteadyTraffic
 from bench.soak.verdict import lag_verdict, memory_verdict
@@ -138,8 +144,9 @@ class Soak:
         rate = events / timing["from_first_s"]
         self.log(f"burst: {events:,} events in {timing['from_first_s']:.1f}s from the first "
                  f"message: maximum {rate:,.0f} events/s")  # fmt: skip
+        per_cpu = events / timing["cpu_s"] if timing["cpu_s"] > 0 else None
         return {"events": events, "messages": len(batches), "deltas": deltas, **timing,
-                "events_per_s": rate}  # fmt: skip
+                "events_per_s": rate, "events_per_cpu_s": per_cpu}  # fmt: skip
 
     async def reading(self, t_s: float, published: int) -> Reading:
         rss, cpu = worker_rss_kib(self.worker.pid), self.worker.cpu_seconds()
@@ -296,6 +303,7 @@ def judge(samples: list[Sample], rate: float) -> dict[str, Any]:
     load = {"target_rate": rate, "achieved_rate": achieved, "share": achieved / rate,
             "passed": achieved >= MIN_LOAD_SHARE * rate}  # fmt: skip
     return {
+        "soak_events_per_cpu_s": attributed_per_cpu_second(samples),
         "memory": memory.to_dict(),
         "lag": lag.to_dict(),
         "load": load,

@@ -7,7 +7,7 @@ seconds of input at the soak rate.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -103,3 +103,14 @@ def committed_by_partition(
 
 def ends_by_partition(ends: Mapping[TopicPartition, int], topic: str) -> dict[int, int]:
     return {tp.partition: end for tp, end in ends.items() if tp.topic == topic}
+
+
+def attributed_per_cpu_second(samples: Sequence[Sample]) -> float | None:
+    """Events the worker attributed per CPU second of its own between the first and the last
+    sample that have its counters: a rate the other tenants of a shared machine do not skew."""
+    known = [(s.events_applied, s.worker_cpu_s) for s in samples if s.events_applied is not None]
+    if len(known) < 2:
+        return None
+    (first_events, first_cpu), (last_events, last_cpu) = known[0], known[-1]
+    cpu = last_cpu - first_cpu
+    return (last_events - first_events) / cpu if cpu > 0 else None

@@ -7,6 +7,7 @@ from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
 from bench.soak.samples import (
     Reading,
+    attributed_per_cpu_second,
     committed_by_partition,
     ends_by_partition,
     next_sample,
@@ -92,3 +93,11 @@ def test_a_missing_metrics_answer_leaves_the_apply_rate_unknown() -> None:
     assert second.publish_rate == 10.0
     with pytest.raises(ValueError, match="positive"):
         next_sample(None, reading(0.0, 0, None), soak_rate=0.0)
+
+
+def test_events_per_worker_cpu_second_spans_the_samples_with_counters() -> None:
+    samples = [next_sample(None, reading(0.0, 0, None, cpu=10.0), soak_rate=1.0)]
+    assert attributed_per_cpu_second(samples) is None
+    for t, applied, cpu in ((10.0, 1_000.0, 10.5), (20.0, None, 11.0), (30.0, 5_000.0, 12.0)):
+        samples.append(next_sample(samples[-1], reading(t, 0, applied, cpu=cpu), soak_rate=1.0))
+    assert attributed_per_cpu_second(samples) == pytest.approx(4_000 / 1.5)
