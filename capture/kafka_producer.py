@@ -15,6 +15,7 @@ from aiokafka.codec import has_lz4, has_snappy, has_zstd
 
 from capture.errors import CaptureError
 from capture.kafka_publisher import Producer
+from config.kafka_security import kafka_client_options
 from config.settings import Settings
 from models.connection_wire import encoded_size
 
@@ -69,9 +70,11 @@ def producer_factory(settings: Settings) -> Callable[[], Producer]:
             f"{message_bytes}-byte messages, over Kafka's 1 MiB request limit; lower it"
         )
 
+    kafka = kafka_client_options(settings)  # checked here: a bad setting fails at start
+
     def new_producer() -> Producer:
         producer: Producer = AIOKafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap,
+            **kafka,
             client_id="meeseeks-capture",
             acks="all",
             enable_idempotence=True,
