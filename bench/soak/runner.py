@@ -51,11 +51,13 @@ MIN_LOAD_SHARE = 0.95
 """The publisher must deliver at least this share of the soak rate for the run to count."""
 SOAK_SETTINGS = {
     "MEESEEKS_STALE_AFTER_SECONDS": "120",
-    "MEESEEKS_HISTORY_WINDOWS": "5",
+    "MEESEEKS_HISTORY_WINDOWS": "2",
     "MEESEEKS_CLUSTER_RETENTION_SECONDS": "180",
 }
-"""Time bounds shortened so that every bounded structure is full within the first third of a
-10-minute soak (stock: stale after 600 s, 60 windows of history, 900 s of cluster traffic)."""
+"""Time bounds shortened so that the structures they bound are full about three minutes into
+the soak, before its middle third: an edge's history holds 2 closed 60 s windows, data-store
+traffic is kept 180 s, and an edge silent for 120 s goes stale (stock: 60 windows, 900 s and
+600 s, which a 10-minute soak would never fill)."""
 
 Log = Callable[[str], None]
 
