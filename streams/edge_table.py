@@ -20,6 +20,10 @@ import logging
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any, cast
 
+import faust
+import orjson
+import rocksdict
+from faust.stores.base import SerializedStore
 from faust.types import TP
 from faust.types.stores import StoreT
 from faust.types.tables import TableT
@@ -29,12 +33,9 @@ from streams.batch_producer import BatchProducer, Record
 logger = logging.getLogger(__name__)
 
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
-
-
 def encode_value(value: Any) -> bytes:
     """Compact JSON: the stored form of a table value."""
-    return _COMPACT.encode(value).encode()
+    return orjson.dumps(value)
 
 
 def encode_key(key: str) -> bytes:
@@ -67,7 +68,7 @@ class EdgeTable(MutableMapping[str, Any]):
 
     def get(self, key: str, default: Any = None) -> Any:
         raw = self.table.get(encode_key(key))
-        return default if raw is None else json.loads(raw)
+        return default if raw is None else orjson.loads(raw)
 
     def __iter__(self) -> Iterator[str]:
         return (decode_key(key) for key in self.table)
@@ -78,7 +79,7 @@ class EdgeTable(MutableMapping[str, Any]):
     def items(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
         """Every entry, decoded (a generator: the table may be large)."""
         for key, raw in self.table.items():
-            yield decode_key(key), json.loads(raw)
+            yield decode_key(key), orjson.loads(raw)
 
     # -- writing -----------------------------------------------------------------------------
     def __setitem__(self, key: str, value: Any) -> None:
@@ -94,11 +95,32 @@ class EdgeTable(MutableMapping[str, Any]):
             for key, value in values.items():
                 self.table[encode_key(key)] = encode_value(value)
             return
-        local = self.table.data
-        for key, value in values.items():
-            record = (encode_key(key), encode_value(value))
-            local[record[0]] = record[1]
-            self._pending.append(record)
+        records = [(encode_key(key), encode_value(value)) for key, value in values.items()]
+        self._store_locally(records)
+        self._pending.extend(records)
+
+    def _store_locally(self, records: list[tuple[bytes, bytes]]) -> None:
+        """Put the records in the local store, in one RocksDB write batch where possible.
+
+        Keys and values are raw bytes to the table, so nothing passes through Faust's
+        serializer registry. The partition is the current event's, as Faust's own writes do.
+        """
+        store = self.table.data
+        event = faust.current_event()
+        partition_db = getattr(store, "_db_for_partition", None)
+        if (
+            event is not None
+            and partition_db is not None
+            and getattr(store, "use_rocksdict", False)
+        ):
+            batch = rocksdict.WriteBatch(raw_mode=True)
+            for key, value in records:
+                batch.put(key, value)
+            partition_db(event.message.partition).write(batch)
+            return
+        put = store._set if isinstance(store, SerializedStore) else store.__setitem__
+        for key, value in records:
+            put(key, value)
 
     async def flush(self, partition: int) -> None:
         """Send the changelog records of the writes so far to ``partition`` of the changelog."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from enum import Enum
@@ -28,6 +27,7 @@ from models.anomaly_event import AnomalyEvent
 from models.errors import MeeseeksError
 from models.graph_change import GraphChange
 from models.graph_view import GraphView
+from streams.records import decode_json
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class GraphFeed:
         try:
             if value is None:
                 raise MeeseeksError("a message without a value (a tombstone)")
-            data = json.loads(value)
+            data = decode_json(value)
             if topic == self.settings.graph_changes_topic:
                 self.view.apply(GraphChange.from_dict(data))
             elif topic == self.settings.anomalies_topic:

@@ -26,14 +26,14 @@ class Worker:
     web_port: int
     log_path: Path
     profile: Path | None = None
-    """Run the worker under cProfile, writing its stats here when it stops."""
+    """Run the worker under cProfile (CPU time), writing its stats here when it stops."""
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     started_at: float = field(default=0.0, init=False)
 
     def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, *self._profiler(), "-m", self.module, "worker", "-l", "info"],
+                [sys.executable, *self._runner(), self.module, "worker", "-l", "info"],
                 env={**os.environ, **self.env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -41,8 +41,10 @@ class Worker:
             )
         self.started_at = time.monotonic()
 
-    def _profiler(self) -> list[str]:
-        return [] if self.profile is None else ["-m", "cProfile", "-o", str(self.profile)]
+    def _runner(self) -> list[str]:
+        if self.profile is None:
+            return ["-m"]
+        return ["-m", "bench.stream.cpu_profile", str(self.profile)]
 
     @property
     def pid(self) -> int:

@@ -89,8 +89,13 @@ def test_murmur2_is_kafkas() -> None:
     "key", ["web|api|8080", "unattributed:fe80::1|db|5432", "caf\u00e9|x|1", 'q"x|y|2', "a\\b|c|3"]
 )
 def test_keys_are_the_bytes_fausts_json_key_serializer_wrote(key: str) -> None:
-    app = faust.App("edge-table-keys", autodiscover=False)
-    assert encode_key(key) == app.serializers.dumps_key(str, key, serializer="json")
+    # Tables written before kept str keys through Faust's JSON serializer, which was the
+    # standard library's (ASCII-escaped) before orjson was installed; Faust now uses orjson,
+    # which writes the same bytes for ASCII keys.
+    assert encode_key(key) == json.dumps(key).encode()
+    if key.isascii():
+        app = faust.App("edge-table-keys", autodiscover=False)
+        assert encode_key(key) == app.serializers.dumps_key(str, key, serializer="json")
     assert decode_key(encode_key(key)) == key
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from models.address_traffic import AddressTraffic, may_be_data_store
 from models.attribution import Attributed
 from models.cluster_observations import AddressObservation
+from models.clusters import find_clusters
 from models.connection import ConnectionEvent, Kind
 from models.graph_change import ChangeType, EntityKind
 from models.topology import EdgeKey
+from streams.cluster_finder import ClusterFinder
 from streams.cluster_stage import ClusterStage, observations_from_dict, observations_to_dict
 
 T0 = 1_700_000_000.0
@@ -62,3 +64,29 @@ def test_only_data_store_candidates_are_counted() -> None:
     assert may_be_data_store(16379, "cache")
     assert may_be_data_store(7777, "unattributed:10.9.9.9")
     assert not may_be_data_store(8080, "api")
+
+
+async def test_the_helper_process_finds_what_the_worker_would() -> None:
+    traffic = redis_traffic(REDIS) + redis_traffic(["10.6.0.1", "10.6.0.2"])
+    params = ClusterStage().params
+    finder = ClusterFinder()
+    try:
+        found = await finder.find(traffic, params)
+        again = await finder.find(redis_traffic(REDIS), params)  # the same helper, reused
+    finally:
+        finder.close()
+    assert found == find_clusters(traffic, params)
+    assert [sorted(c.members) for c in found] == [REDIS, ["10.6.0.1", "10.6.0.2"]]
+    assert again == find_clusters(redis_traffic(REDIS), params)
+    assert await ClusterFinder(in_process=True).find(traffic, params) == found
+
+
+def test_take_then_adopt_is_add() -> None:
+    whole, split = ClusterStage(60, 120), ClusterStage(60, 120)
+    steps = [(T0, redis_traffic(REDIS)), (T0 + 30, []), (T0 + 200, redis_traffic(REDIS[:2]))]
+    for at, rows in steps:
+        expected = whole.add(rows, at)
+        recent = split.take(rows, at)
+        got = [] if recent is None else split.adopt(find_clusters(recent, split.params), at)
+        assert got == expected
+    assert split.tracker.clusters == whole.tracker.clusters
