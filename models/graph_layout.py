@@ -34,6 +34,11 @@ class Layout:
     """Nodes of this view: members whose every edge went to their cluster are left out."""
     internal: int
     """Stored edges left out as peer traffic inside a cluster."""
+    touching: Mapping[str, tuple[EdgeKey, ...]]
+    """Node to the edges with it at either end, in ``order``: a service's edges without a pass
+    over all of them."""
+    listed: tuple[str, ...]
+    """``nodes`` sorted: the order answers list nodes in."""
 
 
 def build_layout(
@@ -58,13 +63,23 @@ def build_layout(
     for key in order:
         pairs[(key.client, key.server)].append(key)
     ends = {name for pair in pairs for name in pair}
+    touching: defaultdict[str, list[EdgeKey]] = defaultdict(list)
+    for key in order:
+        touching[key.client].append(key)
+        if key.server != key.client:
+            touching[key.server].append(key)
+    shown = (
+        frozenset(name for name in nodes if name in ends or name not in absorbed)
+        | ends
+        | frozenset(clusters)
+    )
     return Layout(
         clustered=clustered,
         groups=groups,
         order=order,
         pairs={pair: tuple(keys) for pair, keys in pairs.items()},
-        nodes=frozenset(name for name in nodes if name in ends or name not in absorbed)
-        | ends
-        | frozenset(clusters),
+        nodes=shown,
         internal=internal,
+        touching={name: tuple(keys) for name, keys in touching.items()},
+        listed=tuple(sorted(shown)),
     )

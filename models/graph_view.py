@@ -7,7 +7,7 @@ hop counts, directions, limits) and cut every list at ``limit``, saying when the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -81,18 +81,22 @@ class GraphView(GraphState):
                 )
             return found
 
-        keys: list[EdgeKey] = list(layout.order)
+        keys: Sequence[EdgeKey] = layout.order
+        if service is not None:  # only edges at the service can match: the index has them
+            keys = layout.touching.get(service, ())
         if filtered:
             keys = [key for key in keys if matches(key.client) or matches(key.server)]
         if wanted_status is not None:
             keys = [key for key in keys if self._status(layout, key) == wanted_status]
+        listed: Sequence[str] = layout.listed
         if filtered or wanted_status is not None:
             names = {name for key in keys for name in (key.client, key.server)}
-            if filtered:
+            if service is not None:
+                if service in layout.nodes and matches(service):
+                    names.add(service)
+            elif filtered:
                 names.update(name for name in layout.nodes if matches(name))
-        else:
-            names = set(layout.nodes)
-        listed = sorted(names)
+            listed = sorted(names)
         return {
             "clustered": clustered,
             "nodes": [self._node_row(name) for name in listed[:cap]],

@@ -76,6 +76,36 @@ def test_a_service_filter_keeps_the_edges_touching_it(view: GraphView) -> None:
     assert names(body["nodes"]) == ["api", "db", U51, U52, "web"]
 
 
+@pytest.mark.parametrize("clustered", [False, True])
+def test_a_service_filter_answers_what_a_pass_over_every_edge_finds(clustered: bool) -> None:
+    rng = random.Random(3)
+    services = [f"s{n}" for n in range(30)]
+    zones = {name: rng.choice(["a", "b"]) for name in services[:25]}
+    changes = [node(name, zone) for name, zone in zones.items()]
+    for _ in range(150):
+        client, server = rng.choice(services), rng.choice([*services, U51, U52])
+        status = rng.choice(["active", "stale"])
+        changes.append(edge(client, server, rng.choice([80, 443]), status=status))
+    view = view_of(*changes, REDIS)
+    every = view.topology(clustered=clustered, limit=10_000)["edges"]
+    for name in [*services, U51, "cluster:redis:10.0.5.1", "nobody"]:
+        for zone, status in ((None, None), ("a", None), (None, "stale")):
+            if zone is not None and zones.get(name) != zone:
+                expected = []
+            else:
+                expected = [
+                    row
+                    for row in every
+                    if name in (row["client"], row["server"]) and status in (None, row["status"])
+                ]
+            body = view.topology(
+                service=name, zone=zone, status=status, clustered=clustered, limit=10_000
+            )
+            assert body["edges"] == expected, (name, zone, status)
+            ends = {end for row in expected for end in (row["client"], row["server"])}
+            assert set(names(body["nodes"])) - ends <= {name}
+
+
 def test_zone_kind_and_status_filters(view: GraphView) -> None:
     assert edge_keys(view.topology(zone="b")) == [("api", "db", 5432), ("db", U98, 443)]
     unattributed = view.topology(kind="unattributed")
