@@ -118,15 +118,27 @@ class EdgeStage:
 
     # -- batches ---------------------------------------------------------------------------
     def process(self, batch: DeltaBatch, partition: int, store: Store) -> StageOutput:
+        """Apply one batch and write what it changed to ``store``."""
+        return self.process_all([batch], partition, store)
+
+    def process_all(
+        self, batches: Iterable[DeltaBatch], partition: int, store: Store
+    ) -> StageOutput:
+        """Apply batches in order, as one message each would, and write each changed edge once."""
         self._ensure(partition, store)
         out = StageOutput()
+        for batch in batches:
+            self._apply(batch, partition, out)
+        self._write(store)
+        return out
+
+    def _apply(self, batch: DeltaBatch, partition: int, out: StageOutput) -> None:
         now = self.clock()
         if batch.is_tick:
             watermark = self.watermarks.tick(partition, now)
             if watermark is not None:
                 self._sweep(partition, watermark, out)
-            self._write(store)
-            return out
+            return
         # The batch's own deltas count against the clock as it stood before the batch: its
         # watermark is the newest of its events, which must not close their own windows.
         before = self.watermarks.watermark(partition)
@@ -174,8 +186,6 @@ class EdgeStage:
             partition, batch.watermark, source=source, now=now, expected=batch.sources
         )
         self._sweep(partition, watermark, out)
-        self._write(store)
-        return out
 
     def _sweep(self, partition: int, watermark: float, out: StageOutput) -> None:
         heap = self._due[partition]

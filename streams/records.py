@@ -6,6 +6,7 @@ format is the models' documented one, with no second serialization layer from Fa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -30,12 +31,47 @@ def decode_json(data: bytes) -> Any:
     return orjson.loads(data)
 
 
+DELTA_MESSAGE_VERSION = 3
+MAX_DELTAS_PER_MESSAGE = 4_000
+"""About 300 kB of JSON: one delta message stays well under Kafka's default 1 MB request."""
+
+
 def encode_delta_batch(batch: DeltaBatch) -> bytes:
     return encode_json(batch.to_dict())
 
 
 def decode_delta_batch(data: bytes) -> DeltaBatch:
     return DeltaBatch.from_dict(orjson.loads(data))
+
+
+def encode_delta_batches(batches: Sequence[DeltaBatch]) -> bytes:
+    """One delta-topic message carrying the batches of several input messages, in order
+    (version 3); each keeps its own source and offset, so replays are skipped batch by batch."""
+    return encode_json({"v": DELTA_MESSAGE_VERSION, "batches": [b.to_dict() for b in batches]})
+
+
+def decode_delta_batches(data: bytes) -> list[DeltaBatch]:
+    """The batches of a delta-topic message: version 3, or one batch (versions 1 and 2)."""
+    value = orjson.loads(data)
+    if isinstance(value, dict) and value.get("v") == DELTA_MESSAGE_VERSION:
+        return [DeltaBatch.from_dict(batch) for batch in value["batches"]]
+    return [DeltaBatch.from_dict(value)]
+
+
+def delta_messages(
+    batches: Sequence[DeltaBatch], max_deltas: int = MAX_DELTAS_PER_MESSAGE
+) -> list[list[DeltaBatch]]:
+    """``batches`` cut, in order, into messages of at most ``max_deltas`` deltas (a single
+    larger batch gets a message of its own)."""
+    messages: list[list[DeltaBatch]] = []
+    size = 0
+    for batch in batches:
+        if not messages or size + len(batch.deltas) > max_deltas:
+            messages.append([])
+            size = 0
+        messages[-1].append(batch)
+        size += len(batch.deltas)
+    return messages
 
 
 def encode_change(change: GraphChange) -> bytes:

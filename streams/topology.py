@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import faust
@@ -37,11 +38,13 @@ from streams.partitioning import partition_of
 from streams.query_views import register_queries
 from streams.records import (
     anomaly_event,
-    decode_delta_batch,
+    decode_delta_batches,
     decode_json,
+    delta_messages,
     encode_anomaly,
     encode_change,
     encode_delta_batch,
+    encode_delta_batches,
     encode_json,
 )
 
@@ -50,6 +53,11 @@ logger = logging.getLogger(__name__)
 PROMETHEUS_TEXT = "text/plain; version=0.0.4"
 CLUSTER_ROWS_PER_MESSAGE = 5_000
 """About 400 kB of JSON: well under Kafka's default 1 MB request."""
+
+ATTRIBUTE_MESSAGES = 16
+"""Connection messages attributed per step (at most): 8,192 events of the capture's batches."""
+ATTRIBUTE_WAIT_SECONDS = 0.05
+"""How long a step waits for more connection messages before it works on what it has."""
 
 GC_THRESHOLDS = (20_000, 50, 1_000)
 """The cyclic garbage collector's thresholds in a running worker. At Python's (700, 10, 10) it
@@ -131,9 +139,22 @@ class Topology:
         self._changes_declared = False
 
     async def attribute(self, stream: Any) -> None:
-        async for event in stream.events():
-            if not self.feed.ready.is_set():
-                await self.feed.ready.wait()
+        if self.batches is None:  # exactly-once: Faust's transactions follow one event at a time
+            async for event in stream.events():
+                await self._attribute([event])
+            return
+        # Several input messages per step: one delta message per edge partition carries all
+        # their batches, which saves a Kafka message, a Faust event and a table write of each
+        # edge they share per message. Events are acked once the step's sends are queued.
+        async for events in stream.take_events(ATTRIBUTE_MESSAGES, ATTRIBUTE_WAIT_SECONDS):
+            await self._attribute(events)
+
+    async def _attribute(self, events: Sequence[Any]) -> None:
+        if not self.feed.ready.is_set():
+            await self.feed.ready.wait()
+        per_partition: dict[int, list[DeltaBatch]] = {}
+        new_nodes: list[GraphChange] = []
+        for event in events:
             self.metrics.connection_batches.inc()
             message = event.message
             try:
@@ -149,40 +170,42 @@ class Topology:
                 )
                 continue
             self.metrics.events.inc(len(batch))
-            per_partition, new_nodes = self.attribution.process(
+            batches, nodes = self.attribution.process(
                 batch, message.partition, message.offset, self._source_count(message.topic)
             )
-            for partition, delta_batch in per_partition.items():
+            new_nodes.extend(nodes)
+            for partition, delta_batch in batches.items():
+                per_partition.setdefault(partition, []).append(delta_batch)
+        for partition, delta_batches in per_partition.items():
+            for chunk in delta_messages(delta_batches):
                 logger.debug(
-                    "connections %d@%d: %d deltas to edge partition %d",
-                    message.partition,
-                    message.offset,
-                    len(delta_batch.deltas),
+                    "%d connection messages: %d deltas to edge partition %d",
+                    len(chunk),
+                    sum(len(b.deltas) for b in chunk),
                     partition,
                 )
-                await self.deltas.send(value=encode_delta_batch(delta_batch), partition=partition)
-            await self.publish(new_nodes)
+                await self.deltas.send(value=encode_delta_batches(chunk), partition=partition)
+        await self.publish(new_nodes)
 
     async def aggregate(self, stream: Any) -> None:
         async for event in stream.events():
             message = event.message
             try:
-                batch = decode_delta_batch(event.value)
+                batches = decode_delta_batches(event.value)
             except (MeeseeksError, ValueError, KeyError, TypeError) as exc:
                 self.metrics.bad_batches.labels("edge-deltas").inc()
                 logger.warning(
-                    "skipped delta batch %d@%d: %s", message.partition, message.offset, exc
+                    "skipped delta message %d@%d: %s", message.partition, message.offset, exc
                 )
                 continue
             logger.debug(
-                "edge partition %d@%d: %d deltas of connections %d@%d",
+                "edge partition %d@%d: %d deltas of %d connection messages",
                 message.partition,
                 message.offset,
-                len(batch.deltas),
-                batch.source,
-                batch.offset,
+                sum(len(batch.deltas) for batch in batches),
+                len(batches),
             )
-            out = self.edge_stage.process(batch, message.partition, self.edge_table)
+            out = self.edge_stage.process_all(batches, message.partition, self.edge_table)
             await self.edge_table.flush(message.partition)
             await self.emit(out, message.partition)
 

@@ -21,6 +21,12 @@ from models.topology import EdgeKey
 from streams.attribution_stage import AttributionStage, DeltaBatch
 from streams.edge_stage import EdgeStage
 from streams.partitioning import partition_of
+from streams.records import (
+    decode_delta_batches,
+    delta_messages,
+    encode_delta_batch,
+    encode_delta_batches,
+)
 
 PARTITIONS = 4
 T0 = 1_714_550_400.0  # 2024-05-01T08:00:00Z, a multiple of 60
@@ -161,6 +167,59 @@ def test_replayed_batches_are_not_counted_twice(inventory: Inventory) -> None:
     )
     again = [c for c in out.changes if c.key == "web|api|8080"]
     assert [(c.change, c.payload["attempts"]) for c in again] == [(ChangeType.UPDATED, 15)]
+
+
+def test_batches_of_several_messages_apply_as_one_message_each(inventory: Inventory) -> None:
+    """A delta message carrying many input messages' batches (and replays of some of them)
+    ends with the same table and changes as one message per batch, writing each edge once."""
+    events = [*traffic(12), syn(T0 + 40 * 60, "10.0.0.1", "10.0.1.7", 8080)]
+    attribution = AttributionStage(inventory, 60.0, PARTITIONS)
+    produced = [
+        attribution.process(events[i : i + 10], i % 3, i) for i in range(0, len(events), 10)
+    ]
+    per_partition: dict[int, list[DeltaBatch]] = {p: [] for p in range(PARTITIONS)}
+    for batches, _ in produced + produced[3:6]:  # three messages arrive a second time
+        for partition, batch in batches.items():
+            per_partition[partition].append(batch)
+
+    one_by_one = EdgeStage(EdgeParams(), AnomalyParams(), PARTITIONS)
+    store: dict[str, dict[str, object]] = {}
+    expected = []
+    for partition, batches in per_partition.items():
+        for batch in batches:
+            expected += one_by_one.process(batch, partition, store).changes
+
+    together = EdgeStage(EdgeParams(), AnomalyParams(), PARTITIONS)
+    writes: list[str] = []
+
+    class Table(dict[str, dict[str, object]]):
+        def update(self, *args: object, **kwargs: object) -> None:
+            values = dict(*args, **kwargs)  # type: ignore[call-overload]
+            writes.extend(values)
+            super().update(values)
+
+    table = Table()
+    got = []
+    for partition, batches in per_partition.items():
+        for message in delta_messages(batches, max_deltas=5):
+            received = decode_delta_batches(encode_delta_batches(message))
+            assert received == message
+            got += together.process_all(received, partition, table).changes
+    assert table == store
+    assert got == expected
+    assert len(writes) < sum(len(b.deltas) for bs in per_partition.values() for b in bs)
+
+
+def test_delta_messages_hold_whole_batches_up_to_a_size() -> None:
+    batch = DeltaBatch(0, 1, T0, ())
+    sized = [DeltaBatch(0, n, T0, tuple([None] * n)) for n in (3, 3, 9, 1)]  # type: ignore[list-item]
+    assert [[len(b.deltas) for b in m] for m in delta_messages(sized, max_deltas=6)] == [
+        [3, 3],
+        [9],
+        [1],
+    ]
+    assert delta_messages([], 6) == []
+    assert decode_delta_batches(encode_delta_batch(batch)) == [batch]  # a version-2 message
 
 
 def test_a_restarted_stage_continues_from_the_table(inventory: Inventory) -> None:
