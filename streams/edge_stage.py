@@ -12,9 +12,9 @@ offsets make a replayed batch a no-op for every edge that already counted it.
 
 from __future__ import annotations
 
-import heapq
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +31,7 @@ from models.graph_change import ChangeType, EntityKind, GraphChange, node_change
 from models.topology import EdgeKey, WindowStats
 from models.watermark import Watermarks
 from streams.attribution_stage import DeltaBatch
+from streams.due_index import DueIndex
 from streams.partitioning import partition_of
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,12 @@ class _Entry:
     applied: dict[str, int]
 
 
+SWEEP_CHUNK = 5_000
+"""Edges one sweep step advances at most. A watermark that closes a window of a whole estate is
+worked through in parts, each written and published before the next: memory stays bounded and
+the worker answers in between (300,000 closes at once held about 700 MB and a few seconds)."""
+
+
 @dataclass
 class StageOutput:
     """What one batch (or sweep) produced."""
@@ -52,6 +59,15 @@ class StageOutput:
     transitions: list[Transition] = field(default_factory=list)
     applied_deltas: int = 0
     replayed_deltas: int = 0
+    more: bool = False
+    """The work was cut at ``SWEEP_CHUNK`` edges: ``EdgeStage.resume`` does the rest."""
+
+    def extend(self, other: StageOutput) -> None:
+        self.changes.extend(other.changes)
+        self.transitions.extend(other.transitions)
+        self.applied_deltas += other.applied_deltas
+        self.replayed_deltas += other.replayed_deltas
+        self.more = other.more
 
 
 @dataclass
@@ -66,7 +82,12 @@ class EdgeStage:
     clock: Callable[[], float] = time.monotonic
     watermarks: Watermarks = field(init=False)
     tracker: AnomalyTracker = field(default_factory=AnomalyTracker)
-    _due: dict[int, list[tuple[float, str]]] = field(default_factory=dict)
+    sweep_chunk: int = SWEEP_CHUNK
+    _due: dict[int, DueIndex] = field(default_factory=dict)
+    _sweeping: dict[int, float] = field(default_factory=dict)
+    """Partition to the watermark of a sweep cut at ``sweep_chunk``."""
+    _queued: dict[int, deque[DeltaBatch]] = field(default_factory=dict)
+    """Batches of a partition waiting behind a cut sweep."""
     _stream_start: dict[int, float] = field(default_factory=dict)
     _cache: dict[str, _Entry] = field(default_factory=dict)
     _pushed: dict[str, float] = field(default_factory=dict)
@@ -83,6 +104,8 @@ class EdgeStage:
         for partition in list(self._due):
             self.watermarks.forget(partition)
         self._due.clear()
+        self._sweeping.clear()
+        self._queued.clear()
         self._stream_start.clear()
         self._cache.clear()
         self._pushed.clear()
@@ -92,7 +115,7 @@ class EdgeStage:
     def _ensure(self, partition: int, store: Store) -> None:
         if partition in self._due:
             return
-        heap: list[tuple[float, str]] = []
+        index = DueIndex()
         states = []
         for key, value in store.items():
             edge = EdgeKey.decode(key)
@@ -103,10 +126,9 @@ class EdgeStage:
             states.append(entry.state)
             due = due_at(entry.state, self.params)
             self._pushed[key] = due
-            heap.append((due, key))
-            heap.append((self._silence_due(entry.state), key))
-        heapq.heapify(heap)
-        self._due[partition] = heap
+            index.push(due, key)
+            index.push(self._silence_due(entry.state), key)
+        self._due[partition] = index
         if states:
             self._stream_start[partition] = min(s.first_seen for s in states)
             self.watermarks.restore(
@@ -118,27 +140,40 @@ class EdgeStage:
 
     # -- batches ---------------------------------------------------------------------------
     def process(self, batch: DeltaBatch, partition: int, store: Store) -> StageOutput:
-        """Apply one batch and write what it changed to ``store``."""
-        return self.process_all([batch], partition, store)
+        """Apply one batch and write what it changed to ``store``, all of it at once."""
+        out = self.process_all([batch], partition, store)
+        while out.more:
+            out.extend(self.resume(partition, store))
+        return out
 
     def process_all(
         self, batches: Iterable[DeltaBatch], partition: int, store: Store
     ) -> StageOutput:
-        """Apply batches in order, as one message each would, and write each changed edge once."""
+        """Apply batches in order, as one message each would, and write each changed edge once
+        (per ``SWEEP_CHUNK`` when many windows close: then ``more`` is set)."""
         self._ensure(partition, store)
+        self._queued.setdefault(partition, deque()).extend(batches)
+        return self.resume(partition, store)
+
+    def resume(self, partition: int, store: Store) -> StageOutput:
+        """The next part of work cut at ``SWEEP_CHUNK``: the rest of the sweep, then the
+        batches that came after it."""
         out = StageOutput()
-        for batch in batches:
-            self._apply(batch, partition, out)
+        cut = self._sweeping.pop(partition, None)
+        if cut is None or self._sweep(partition, cut, out):
+            queue = self._queued.get(partition, deque())
+            while queue and self._apply(queue.popleft(), partition, out):
+                pass
+        out.more = partition in self._sweeping
         self._write(store)
         return out
 
-    def _apply(self, batch: DeltaBatch, partition: int, out: StageOutput) -> None:
+    def _apply(self, batch: DeltaBatch, partition: int, out: StageOutput) -> bool:
+        """Apply one batch; False when its sweep was cut (``resume`` continues it)."""
         now = self.clock()
         if batch.is_tick:
             watermark = self.watermarks.tick(partition, now)
-            if watermark is not None:
-                self._sweep(partition, watermark, out)
-            return
+            return watermark is None or self._sweep(partition, watermark, out)
         # The batch's own deltas count against the clock as it stood before the batch: its
         # watermark is the newest of its events, which must not close their own windows.
         before = self.watermarks.watermark(partition)
@@ -185,20 +220,21 @@ class EdgeStage:
         watermark = self.watermarks.observe(
             partition, batch.watermark, source=source, now=now, expected=batch.sources
         )
-        self._sweep(partition, watermark, out)
+        return self._sweep(partition, watermark, out)
 
-    def _sweep(self, partition: int, watermark: float, out: StageOutput) -> None:
-        heap = self._due[partition]
+    def _sweep(self, partition: int, watermark: float, out: StageOutput) -> bool:
+        """Advance the edges due by ``watermark``, at most ``sweep_chunk`` of them; True when
+        none is left due, else the partition remembers the cut."""
+        index = self._due[partition]
         pushed = self._pushed
         seen: set[str] = set()
-        while heap and heap[0][0] <= watermark:
-            due, key = heapq.heappop(heap)
+        for due, key in index.pop(watermark, self.sweep_chunk):
             if pushed.get(key) == due:
                 del pushed[key]
             if key in seen:
                 continue
             seen.add(key)
-            # Every key in the heap has been loaded since the partition was (re)built.
+            # Every key in the index has been loaded since the partition was (re)built.
             entry = self._cache.get(key)
             if entry is None:
                 continue
@@ -209,8 +245,15 @@ class EdgeStage:
                 self._judge(key, entry.state, state, partition, out)
             silence = evaluate_silence(state.edge, state.history, watermark, self.anomaly_params)
             out.transitions.extend(self.tracker.observe(key, SILENCE_KINDS, silence, watermark))
-            if not silence:
-                heapq.heappush(heap, (self._silence_due(state), key))
+            silent_at = self._silence_due(state)
+            if not silence and silent_at > watermark:
+                # Not silent yet: look again when it could be. An edge with too few windows
+                # to judge stays out until new traffic closes another of its windows.
+                index.push(silent_at, key)
+        if index.due(watermark):
+            self._sweeping[partition] = watermark
+            return False
+        return True
 
     # -- anomalies -------------------------------------------------------------------------
     def _judge(
@@ -251,7 +294,7 @@ class EdgeStage:
         due = due_at(entry.state, self.params)
         if self._pushed.get(key) != due:
             self._pushed[key] = due
-            heapq.heappush(self._due[partition], (due, key))
+            self._due[partition].push(due, key)
 
     def _write(self, store: Store) -> None:
         """One table write per edge the batch changed, however often it changed it."""

@@ -90,7 +90,7 @@ class EdgeTable(MutableMapping[str, Any]):
 
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
         """Write values (called inside the agent, for the partition of the current event)."""
-        values = dict(other, **kwargs)
+        values = other if isinstance(other, dict) and not kwargs else dict(other, **kwargs)
         if self._batches is None:
             for key, value in values.items():
                 self.table[encode_key(key)] = encode_value(value)

@@ -54,6 +54,8 @@ PROMETHEUS_TEXT = "text/plain; version=0.0.4"
 CLUSTER_ROWS_PER_MESSAGE = 5_000
 """About 400 kB of JSON: well under Kafka's default 1 MB request."""
 
+BATCH_BYTES = 512 * 1024
+"""The producer's record batch size (uncompressed) for the worker."""
 ATTRIBUTE_MESSAGES = 16
 """Connection messages attributed per step (at most): 8,192 events of the capture's batches."""
 ATTRIBUTE_WAIT_SECONDS = 0.05
@@ -133,6 +135,10 @@ class Topology:
         self.cluster_finder = ClusterFinder()
         # Values are the compact JSON of what EdgeStage stores, written by EdgeTable.
         self.edges = app.Table("edges", key_type=bytes, value_type=bytes, partitions=partitions)
+        # A record batch is the unit the producer sends and waits for: at aiokafka's 16 kB, one
+        # message's changelog records took a dozen batches, each waiting for the previous one
+        # to leave. Half of the broker's default 1 MB message limit fits a message's records.
+        app.conf.producer_max_batch_size = max(app.conf.producer_max_batch_size, BATCH_BYTES)
         self.batches = BatchProducer.for_app(app)
         """Sends changelog records and graph changes in record batches (None: one by one)."""
         self.edge_table = EdgeTable(self.edges, self.batches)
@@ -208,6 +214,10 @@ class Topology:
             out = self.edge_stage.process_all(batches, message.partition, self.edge_table)
             await self.edge_table.flush(message.partition)
             await self.emit(out, message.partition)
+            while out.more:  # many windows closed at once: the rest, a part at a time
+                out = self.edge_stage.resume(message.partition, self.edge_table)
+                await self.edge_table.flush(message.partition)
+                await self.emit(out, message.partition)
 
     def _source_count(self, topic: str) -> int | None:
         """Partitions of the connection topic, from the consumer's metadata when it has them."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from aiokafka.structs import RecordMetadata, TopicPartition
 from faust.types import TP
 
 from streams.batch_producer import BatchProducer
+from streams.due_index import DueIndex
 from streams.edge_table import EdgeTable, decode_key, encode_key
 from streams.partitioning import murmur2, partition_of
 
@@ -156,3 +158,18 @@ def test_without_batches_writes_go_through_the_table_and_reads_decode() -> None:
         edges["nope"]
     with pytest.raises(TypeError, match="never deleted"):
         del edges["web|api|8080"]
+
+
+def test_the_due_index_pops_earliest_first_a_limited_number_at_a_time() -> None:
+    index = DueIndex()
+    for at, key in [(130.0, "b"), (70.0, "a"), (130.0, "c"), (70.0, "d"), (math.inf, "never")]:
+        index.push(at, key)
+    assert len(index) == 4  # nothing is due at infinity
+    assert not index.due(69.0)
+    assert index.pop(69.0, 10) == []
+    assert index.pop(200.0, 3) == [(70.0, "a"), (70.0, "d"), (130.0, "b")]
+    assert index.due(130.0)
+    index.push(100.0, "e")
+    assert index.pop(200.0, 10) == [(100.0, "e"), (130.0, "c")]
+    assert not index.due(1e18)
+    assert len(index) == 0

@@ -12,6 +12,7 @@ import pytest
 from config.inventory_file import load_inventory_file
 from models.anomaly_params import AnomalyParams
 from models.connection import ConnectionEvent, Kind
+from models.edge_delta import EdgeDelta
 from models.edge_params import EdgeParams
 from models.edge_state import EdgeStatus
 from models.errors import EdgeRecordError
@@ -290,3 +291,47 @@ def test_after_a_rebalance_ticks_alone_close_the_windows(inventory: Inventory) -
     assert [(w.attempts, w.answered) for w in api_db.history] == [(5, 5)] * 9
     assert len(api_db.open_windows) == 1
     assert api_db.late_events == 0
+
+
+def test_a_sweep_cut_into_parts_ends_as_one_sweep() -> None:
+    """A watermark that closes every edge's window at once is worked through a few edges at a
+    time; the table and the changes end the same as in one pass."""
+    edges = [EdgeKey(f"c{n}", f"s{n % 7}", 80 + n) for n in range(40)]
+    batches = [
+        DeltaBatch(
+            0,
+            offset,
+            T0 + 30 + offset,
+            tuple(
+                EdgeDelta(edge, T0, 2, 1, T0 + offset, T0 + offset, ("i-1",))
+                for edge in edges[offset::3]
+            ),
+            1,
+        )
+        for offset in range(3)
+    ]
+    closing = DeltaBatch(
+        0, 3, T0 + 900, (EdgeDelta(edges[0], T0 + 840, 1, 0, T0 + 900, T0 + 900, ()),), 1
+    )
+
+    def run_with(chunk: int) -> tuple[dict[str, object], list[object], int]:
+        stage = EdgeStage(EdgeParams(), AnomalyParams(), 1, sweep_chunk=chunk)
+        store: dict[str, object] = {}
+        changes: list[object] = []
+        parts = 0
+        for batch in [*batches, closing]:
+            out = stage.process_all([batch], 0, store)
+            changes += out.changes
+            while out.more:
+                parts += 1
+                out = stage.resume(0, store)
+                changes += out.changes
+        return store, changes, parts
+
+    whole, whole_changes, whole_parts = run_with(10_000)
+    cut, cut_changes, cut_parts = run_with(3)
+    assert whole_parts == 0
+    assert cut_parts >= 10
+    assert cut == whole
+    assert cut_changes == whole_changes
+    assert all(value["s"]["hist"] for value in whole.values())  # every window closed
