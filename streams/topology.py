@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,11 +20,12 @@ from models.anomaly_params import AnomalyParams
 from models.connection_wire import decode_batch
 from models.edge_params import EdgeParams
 from models.errors import MeeseeksError
-from models.graph_change import ChangeType, EntityKind, GraphChange, unseen_node_changes
+from models.graph_change import GraphChange
 from models.inventory import Inventory
 from streams.attribution_stage import AttributionStage, DeltaBatch
-from streams.batch_producer import BatchProducer, Record
+from streams.batch_producer import BatchProducer
 from streams.bcp_views import register_bcp_views
+from streams.change_publisher import ChangePublisher
 from streams.cluster_finder import ClusterFinder
 from streams.cluster_stage import ClusterStage, observations_from_dict, observations_to_dict
 from streams.edge_stage import EdgeStage, StageOutput
@@ -34,7 +34,6 @@ from streams.inventory_service import InventoryFeed
 from streams.metrics import StreamMetrics
 from streams.overlay_views import register_overlay_views
 from streams.page_views import register_page
-from streams.partitioning import partition_of
 from streams.query_views import register_queries
 from streams.records import (
     anomaly_event,
@@ -42,7 +41,6 @@ from streams.records import (
     decode_json,
     delta_messages,
     encode_anomaly,
-    encode_change,
     encode_delta_batch,
     encode_delta_batches,
     encode_json,
@@ -115,7 +113,6 @@ class Topology:
             partitions,
             source_idle_seconds=settings.source_idle_seconds,
         )
-        self.published_nodes: set[str] = set()
         self.connections = app.topic(settings.events_topic, **RAW)
         self.deltas = app.topic(
             f"{settings.app_id}.edge-deltas.v1", partitions=partitions, internal=True, **RAW
@@ -142,7 +139,7 @@ class Topology:
         self.batches = BatchProducer.for_app(app)
         """Sends changelog records and graph changes in record batches (None: one by one)."""
         self.edge_table = EdgeTable(self.edges, self.batches)
-        self._changes_declared = False
+        self.publisher = ChangePublisher(self.changes, self.batches, self.metrics)
 
     async def attribute(self, stream: Any) -> None:
         if self.batches is None:  # exactly-once: Faust's transactions follow one event at a time
@@ -255,32 +252,7 @@ class Topology:
                 await self.publish(self.cluster_stage.adopt(found, at))
 
     async def publish(self, changes: list[GraphChange]) -> None:
-        """One record per change, keyed by its key, sent as one record batch per partition."""
-        # A node 'appeared' change says nothing new once this worker has sent one for it.
-        changes = unseen_node_changes(changes, self.published_nodes)
-        if not changes:
-            return
-        self.published_nodes.update(
-            c.key for c in changes if c.kind is EntityKind.NODE and c.change is ChangeType.APPEARED
-        )
-        if self.batches is None:
-            for change in changes:
-                await self.changes.send(key=change.key.encode(), value=encode_change(change))
-        else:
-            if not self._changes_declared:  # Faust's own send would create the topic
-                await self.changes.maybe_declare()
-                self._changes_declared = True
-            topic = self.changes.get_topic_name()
-            count = await self.batches.partition_count(topic)
-            grouped: dict[int, list[Record]] = {}
-            for change in changes:
-                records = grouped.setdefault(partition_of(change.key, count), [])
-                records.append((change.key.encode(), encode_change(change)))
-            for partition, records in grouped.items():
-                await self.batches.send(topic, partition, records)
-        kinds = Counter((c.kind.value, c.change.value) for c in changes)
-        for (kind, change_type), sent in kinds.items():
-            self.metrics.graph_changes.labels(kind, change_type).inc(sent)
+        await self.publisher.publish(changes)
 
     async def emit(self, out: StageOutput, partition: int) -> None:
         self.metrics.deltas_applied.inc(out.applied_deltas)
