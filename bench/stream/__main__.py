@@ -17,7 +17,7 @@ from bench.stream.report import passed, print_report, save
 from bench.stream.runner import ROOT, Options, run
 
 QUICK = {"events": 40_000, "naive_events": 5_000, "services": 1_200, "edges": 3_000,
-         "queries": 10}  # fmt: skip
+         "queries": 10, "repeats": 1}  # fmt: skip
 """--quick: a smoke run of every step on a tenth of the estate (figures are noise)."""
 
 
@@ -37,6 +37,9 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         "--event-rate", type=float, default=10_000.0, help="events per second of event time"
     )
     parser.add_argument("--queries", type=int, default=50, help="requests per query kind")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="Meeseeks and naive runs, one after the other"
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per wait")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-scale", action="store_true", help="no ten-times estate")
@@ -49,7 +52,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     if args.quick:
         for name, value in QUICK.items():
             setattr(args, name, value)
-    if min(args.events, args.naive_events, args.services, args.edges, args.queries) < 1:
+    sizes = (args.events, args.naive_events, args.services, args.edges, args.queries, args.repeats)
+    if min(sizes) < 1:
         parser.error("sizes must be positive")
     return args
 
@@ -67,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         event_rate=args.event_rate,
         queries=args.queries,
         skip_scale=args.skip_scale,
+        repeats=args.repeats,
         timeout=args.timeout,
         seed=args.seed,
         profile=args.profile_worker.resolve() if args.profile_worker else None,

@@ -12,6 +12,7 @@ from bench.stream.measure import (
     percentile,
     status_kib,
 )
+from bench.stream.runner import ratio_of, summarize
 
 METRICS = """# HELP meeseeks_stream_events_total Connection events attributed to edges.
 # TYPE meeseeks_stream_events_total counter
@@ -56,3 +57,18 @@ def test_percentiles_by_nearest_rank() -> None:
     assert summary["requests"] == 4
     assert summary["median_ms"] == pytest.approx(2.0)
     assert summary["p95_ms"] == pytest.approx(4.0)
+
+
+def test_the_summary_is_the_median_of_the_runs() -> None:
+    def pair(meeseeks: float, naive: float) -> dict[str, dict[str, float]]:
+        return {"meeseeks": {"events_per_s": meeseeks}, "naive": {"events_per_s": naive}}
+
+    pairs = [pair(30_000, 3_000), pair(20_000, 2_500), pair(40_000, 2_000)]
+    summary = summarize(pairs)
+    assert summary["ratios"] == [10.0, 8.0, 20.0]
+    assert summary["ratio"] == 10.0
+    assert summary["meeseeks"]["events_per_s"] == 30_000
+    assert summary["naive"]["events_per_s"] == 2_500
+    assert ratio_of(pairs[1]) == 8.0
+    with pytest.raises(ValueError, match="no repeats"):
+        summarize([])
