@@ -26,6 +26,7 @@ EDGE_STATUSES = ("active", "stale")
 _COUNTS = ("attempts", "answered")
 _TIMES = ("first_seen", "last_seen")
 _WINDOW_FIELDS = ("start", "attempts", "answered", "client_instances")
+_NUMBER_TYPES = (int, float)
 
 
 @dataclass
@@ -98,26 +99,33 @@ class GraphState:
         node.first_at = min(node.first_at, at)
 
     def _apply_edge(self, change: GraphChange) -> None:
-        try:
-            edge = EdgeKey.decode(change.key)
-        except ValueError as exc:
-            raise GraphChangeError(f"edge change key {change.key!r:.200} is no edge") from exc
+        edge = self._edge_keys.get(change.key)
+        if edge is None:
+            try:
+                edge = EdgeKey.decode(change.key)
+            except ValueError as exc:
+                raise GraphChangeError(f"edge change key {change.key!r:.200} is no edge") from exc
         current = self._edges.get(change.key)
         if current is not None and change.at < current["at"]:
             return
-        row = dict(change.payload)
-        row.update(client=edge.client, server=edge.server, port=edge.port)
-        row.update(change=change.change.value, at=change.at)
+        row = {
+            **change.payload,
+            "client": edge.client,
+            "server": edge.server,
+            "port": edge.port,
+            "change": change.change.value,
+            "at": change.at,
+        }
         problem = edge_row_problem(row)
         if problem is not None:
             raise GraphChangeError(f"edge change of {change.key!r:.200}: {problem}")
+        self._edges[change.key] = row
         if current is None:
             self.shape += 1
             self._edge_keys[change.key] = edge
-        self._edges[change.key] = row
-        for name in {edge.client, edge.server}:
-            if name not in self._nodes:
-                self._merge_node(name, node_payload(name), change.at)
+            for name in {edge.client, edge.server}:  # nodes are never removed: once is enough
+                if name not in self._nodes:
+                    self._merge_node(name, node_payload(name), change.at)
 
     def _apply_cluster(self, change: GraphChange) -> None:
         current = self._clusters.get(change.key)
@@ -164,4 +172,5 @@ def edge_row_problem(row: Mapping[str, Any]) -> str | None:
 
 
 def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    # type(), not isinstance: bool is an int, and JSON gives exactly int or float.
+    return type(value) in _NUMBER_TYPES and math.isfinite(value)  # type: ignore[arg-type]

@@ -41,9 +41,9 @@ class ChangePublisher:
                 await self.topic.send(key=change.key.encode(), value=encode_change(change))
         else:
             await self._send_batches(self.batches, changes)
-        kinds = Counter((c.kind.value, c.change.value) for c in changes)
+        kinds = Counter((c.kind, c.change) for c in changes)
         for (kind, change_type), sent in kinds.items():
-            self.metrics.graph_changes.labels(kind, change_type).inc(sent)
+            self.metrics.graph_changes.labels(kind.value, change_type.value).inc(sent)
 
     async def _send_batches(self, batches: BatchProducer, changes: list[GraphChange]) -> None:
         if not self._declared:  # Faust's own first send would have created the topic
