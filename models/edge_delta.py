@@ -152,9 +152,10 @@ def cap_instances(ids: Iterable[str], limit: int) -> tuple[tuple[str, ...], bool
 
 
 class _Accumulator:
-    __slots__ = ("answered", "attempts", "first", "instances", "last")
+    __slots__ = ("answered", "attempts", "edge", "first", "instances", "last")
 
-    def __init__(self, ts: float) -> None:
+    def __init__(self, edge: EdgeKey, ts: float) -> None:
+        self.edge = edge
         self.attempts = 0
         self.answered = 0
         self.first = ts
@@ -178,15 +179,17 @@ class Combiner:
             raise ValueError(f"window_seconds={window_seconds!r} must be positive")
         self._window = window_seconds
         self._limit = max_client_instances
-        self._groups: dict[tuple[EdgeKey, float], _Accumulator] = {}
+        self._groups: dict[tuple[str, str, int, float], _Accumulator] = {}
+        """(client, server, port, window start): plain values hash and compare in C, where
+        EdgeKey's generated ``__hash__`` and ``__eq__`` run Python code for every event."""
 
     def add(self, edge: EdgeKey, ts: float, kind: Kind, instance: str | None) -> bool:
         """Count one event; True when it is the first of its (edge, window) in this fold."""
-        key = (edge, window_start(ts, self._window))
+        key = (edge.client, edge.server, edge.port, window_start(ts, self._window))
         acc = self._groups.get(key)
         new = acc is None
         if acc is None:
-            acc = self._groups[key] = _Accumulator(ts)
+            acc = self._groups[key] = _Accumulator(edge, ts)
         elif ts < acc.first:
             acc.first = ts
         elif ts > acc.last:
@@ -202,11 +205,11 @@ class Combiner:
     def deltas(self) -> list[EdgeDelta]:
         """One delta per (edge, window) counted, sorted by edge then window start."""
         out = []
-        for (edge, start), acc in sorted(self._groups.items(), key=_group_order):
+        for (_, _, _, start), acc in sorted(self._groups.items()):
             instances, truncated = cap_instances(acc.instances, self._limit)
             out.append(
                 EdgeDelta(
-                    edge,
+                    acc.edge,
                     start,
                     acc.attempts,
                     acc.answered,
@@ -217,12 +220,6 @@ class Combiner:
                 )
             )
         return out
-
-
-def _group_order(item: tuple[tuple[EdgeKey, float], _Accumulator]) -> tuple[str, str, int, float]:
-    # Plain values compare in C; EdgeKey's generated ordering runs Python code per comparison.
-    edge, start = item[0]
-    return (edge.client, edge.server, edge.port, start)
 
 
 def combine(

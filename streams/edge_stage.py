@@ -259,7 +259,7 @@ class EdgeStage:
     def _judge(
         self, key: str, before: EdgeState | None, after: EdgeState, partition: int, out: StageOutput
     ) -> None:
-        if before is not None and before.history is after.history:
+        if not after.history or (before is not None and before.history is after.history):
             return  # nothing closed (the fold keeps the very same history tuple)
         for closed in _newly_closed(before, after):
             found = evaluate_window(
