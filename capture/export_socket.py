@@ -23,16 +23,13 @@ from capture.live_socket import (
     IDLE_SECONDS,
     LiveSourceError,
     open_failure,
-    set_receive_buffer,
 )
 from capture.packet_builder import ethernet_frame
 from capture.packet_socket import (
-    ETH_P_ALL,
-    PACKET_FANOUT,
     PACKET_OUTGOING,
     PACKET_STATISTICS,
     SOL_PACKET,
-    fanout_argument,
+    open_packet_socket,
 )
 
 logger = logging.getLogger(__name__)
@@ -58,22 +55,10 @@ class MirrorPortReader:
     """Frames arriving on one interface, with their VLAN tags, in bursts."""
 
     def __init__(self, interface: str, receive_buffer: int, fanout_group: int | None) -> None:
-        try:
-            self._sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
-        except OSError as exc:
-            raise open_failure(f"an AF_PACKET socket for {interface}", exc) from exc
-        try:
-            set_receive_buffer(self._sock, receive_buffer)
-            self._sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
-            self._sock.bind((interface, ETH_P_ALL))
-            if fanout_group is not None:
-                argument = struct.pack("=I", fanout_argument(fanout_group))
-                self._sock.setsockopt(SOL_PACKET, PACKET_FANOUT, argument)
-            self._sock.settimeout(IDLE_SECONDS)
-        except OSError as exc:
-            self._sock.close()
-            raise open_failure(f"mirror interface {interface}", exc) from exc
-        hardware = self._sock.getsockname()[3]
+        self._sock, hardware = open_packet_socket(
+            interface, receive_buffer, fanout_group, options=[(PACKET_AUXDATA, 1)]
+        )
+        self._sock.settimeout(IDLE_SECONDS)
         if hardware not in _ETHERNET_HARDWARE and hardware != _RAW_IP_HARDWARE:
             self._sock.close()
             raise LiveSourceError(

@@ -46,26 +46,43 @@ def fanout_argument(group: int) -> int:
     return group | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16)
 
 
+def open_packet_socket(
+    interface: str,
+    receive_buffer: int,
+    fanout_group: int | None,
+    *,
+    options: Sequence[tuple[int, int]] = (),
+) -> tuple[socket.socket, int]:
+    """An AF_PACKET socket bound to ``interface`` (every protocol) and its ARP hardware type.
+
+    ``options`` are (SOL_PACKET option, value) pairs set before the bind, so that no frame is
+    received without them. With ``fanout_group`` the socket joins that PACKET_FANOUT group.
+    """
+    try:
+        # Protocol 0 receives nothing until bind() names the interface and ETH_P_ALL.
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    except OSError as exc:
+        raise open_failure(f"an AF_PACKET socket for {interface}", exc) from exc
+    try:
+        set_receive_buffer(sock, receive_buffer)
+        for option, value in options:
+            sock.setsockopt(SOL_PACKET, option, value)
+        sock.bind((interface, ETH_P_ALL))
+        if fanout_group is not None:
+            argument = struct.pack("=I", fanout_argument(fanout_group))  # > INT_MAX
+            sock.setsockopt(SOL_PACKET, PACKET_FANOUT, argument)
+    except OSError as exc:
+        sock.close()
+        raise open_failure(f"interface {interface}", exc) from exc
+    return sock, int(sock.getsockname()[3])
+
+
 class PacketSocketSource:
     """Reads frames received on one interface, optionally as one member of a fanout group."""
 
     def __init__(self, interface: str, receive_buffer: int, fanout_group: int | None) -> None:
-        try:
-            # Protocol 0 receives nothing until bind() names the interface and ETH_P_ALL.
-            self._sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
-        except OSError as exc:
-            raise open_failure(f"an AF_PACKET socket for {interface}", exc) from exc
-        try:
-            set_receive_buffer(self._sock, receive_buffer)
-            self._sock.bind((interface, ETH_P_ALL))
-            if fanout_group is not None:
-                argument = struct.pack("=I", fanout_argument(fanout_group))  # > INT_MAX
-                self._sock.setsockopt(SOL_PACKET, PACKET_FANOUT, argument)
-            self._sock.setblocking(False)
-        except OSError as exc:
-            self._sock.close()
-            raise open_failure(f"interface {interface}", exc) from exc
-        hardware = self._sock.getsockname()[3]
+        self._sock, hardware = open_packet_socket(interface, receive_buffer, fanout_group)
+        self._sock.setblocking(False)
         linktype = _LINKTYPE_OF_HARDWARE.get(hardware)
         if linktype is None:
             self._sock.close()
