@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from models.graph_change import EntityKind
+from models.overlay_schema import TargetKind
 from models.query_input import NodeKind, node_kind
 from models.topology import EdgeKey
-from sinks.store import TargetKind
 from sinks.store_fold import Entity
 
 VERTEX_COLLECTIONS = {

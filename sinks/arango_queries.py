@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.overlay_schema import TargetKind
 from sinks.arango_documents import ANNOTATIONS, EDGE_COLLECTION, OVERLAYS
-from sinks.store import AnnotationOp, TargetKind
+from sinks.store import AnnotationOp
 from sinks.store_args import value_type
 
 _ORDERED = {

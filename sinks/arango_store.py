@@ -22,6 +22,7 @@ from arango.exceptions import ArangoError
 from arango.http import DefaultHTTPClient
 
 from models.graph_change import EntityKind, GraphChange
+from models.overlay_schema import TargetKind
 from models.query_input import NodeKind
 from sinks import arango_queries as aql
 from sinks.arango_documents import (
@@ -40,7 +41,7 @@ from sinks.arango_documents import (
 )
 from sinks.arango_schema import ensure_database, ensure_schema
 from sinks.errors import StoreUnavailableError
-from sinks.store import AnnotationOp, OverlayVersion, StoreCounts, TargetKind
+from sinks.store import AnnotationOp, OverlayVersion, StoreCounts
 from sinks.store_args import overlay_is_stored, unknown_overlay
 from sinks.store_base import CheckedStore, Rows
 from sinks.store_fold import Entity, Ref, entity_row, fold, touched_refs

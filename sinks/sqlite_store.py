@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from models.graph_change import EntityKind, GraphChange
+from models.overlay_schema import TargetKind
 from models.query_input import NodeKind, node_kind
 from models.topology import KEY_SEPARATOR
 from sinks.errors import StoreConfigError, StoreUnavailableError
@@ -35,7 +36,7 @@ from sinks.sqlite_schema import (
     SELECTS,
     TABLES,
 )
-from sinks.store import AnnotationOp, OverlayVersion, StoreCounts, TargetKind
+from sinks.store import AnnotationOp, OverlayVersion, StoreCounts
 from sinks.store_args import overlay_is_stored, unknown_overlay
 from sinks.store_base import CheckedStore, Rows
 from sinks.store_fold import Entity, Ref, encode_json, entity_row, fold, is_stale, refused

@@ -39,16 +39,8 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from models.graph_change import GraphChange
+from models.overlay_schema import TargetKind
 from models.query_input import Direction
-
-
-class TargetKind(StrEnum):
-    """What an annotation is attached to."""
-
-    NODE = "node"
-    """A node, by name."""
-    EDGE = "edge"
-    """An edge, by its encoded key ``client|server|port``."""
 
 
 class AnnotationOp(StrEnum):

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from models import query_input
+from models.overlay_schema import TargetKind
 from models.query_input import BadQueryError, Direction, NodeKind
 from sinks.errors import OverlayConflictError, StoreInputError, UnknownOverlayError
-from sinks.store import AnnotationOp, TargetKind
+from sinks.store import AnnotationOp
 from sinks.store_fold import encode_json
 
 MAX_KEY_LENGTH = 1024

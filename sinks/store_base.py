@@ -13,8 +13,9 @@ from types import TracebackType
 from typing import Any, Self
 
 from models.graph_change import GraphChange
+from models.overlay_schema import TargetKind
 from models.query_input import Direction, NodeKind
-from sinks.store import AnnotationOp, OverlayVersion, StoreCounts, TargetKind
+from sinks.store import AnnotationOp, OverlayVersion, StoreCounts
 from sinks.store_args import (
     check_annotations,
     check_condition,

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from models.graph_change import EntityKind
+from models.overlay_schema import TargetKind
 from sinks import arango_queries as aql
 from sinks.arango_documents import (
     annotation_document,
@@ -21,7 +22,7 @@ from sinks.arango_documents import (
     entity_document,
     vertex_id,
 )
-from sinks.store import AnnotationOp, TargetKind
+from sinks.store import AnnotationOp
 from sinks.store_fold import fold
 
 from .builders import cluster, edge, node
