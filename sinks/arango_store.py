@@ -42,7 +42,13 @@ from sinks.arango_documents import (
 from sinks.arango_schema import ensure_database, ensure_schema
 from sinks.errors import StoreUnavailableError
 from sinks.store import AnnotationOp, OverlayVersion, StoreCounts
-from sinks.store_args import overlay_is_stored, unknown_overlay
+from sinks.store_args import (
+    Swap,
+    changed_targets,
+    conflict,
+    overlay_is_stored,
+    unknown_overlay,
+)
 from sinks.store_base import CheckedStore, Rows
 from sinks.store_fold import Entity, Ref, entity_row, fold, touched_refs
 
@@ -168,6 +174,29 @@ class ArangoGraphStore(CheckedStore):
     def _remove_annotations(self, overlay: str, kind: TargetKind, keys: list[str]) -> int:
         with self._transaction([ANNOTATIONS]) as run:
             return len(run(aql.remove_annotations(overlay, kind, keys)))
+
+    def _swap_annotations(self, overlay: str, expected: Swap, new: Swap) -> None:
+        # A stream transaction reads a snapshot; a concurrent writer of the same documents
+        # makes one of the two fail with a write-write conflict, so neither update is lost.
+        with self._transaction([ANNOTATIONS], read=[OVERLAYS]) as run:
+            if not run(aql.overlay_versions(overlay)):
+                raise unknown_overlay(overlay)
+            for kind, targets in expected.items():
+                found = run(aql.annotations_of(overlay, kind, list(targets)))
+                changed = changed_targets(targets, {key: fields for key, fields in found})
+                if changed:
+                    raise conflict(overlay, kind, changed)
+            for kind, targets in new.items():
+                documents = [
+                    annotation_document(overlay, kind, key, fields)
+                    for key, fields in targets.items()
+                    if fields is not None
+                ]
+                gone = [key for key, fields in targets.items() if fields is None]
+                if documents:
+                    run(aql.replace_annotations(documents))
+                if gone:
+                    run(aql.remove_annotations(overlay, kind, gone))
 
     def _annotations(
         self, overlay: str, kind: TargetKind, keys: list[str] | None

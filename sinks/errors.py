@@ -27,3 +27,7 @@ class OverlayConflictError(StoreInputError):
 
 class UnknownOverlayError(StoreInputError):
     """Annotations for an overlay that is not registered."""
+
+
+class AnnotationConflictError(StoreInputError):
+    """Annotations changed between reading and writing them; read again and retry."""

@@ -11,22 +11,26 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from models.overlay_annotate import annotation_batches, resolve
+from models.overlay_annotate import Updates, annotation_batches, resolve
 from models.overlay_errors import OverlayDefinitionError, OverlayNotFoundError, describe_problems
 from models.overlay_file import AnnotationDocument, AnnotationEntry, parse_csv
 from models.overlay_query import GraphRows, parse_query, run_query
 from models.overlay_schema import (
     OverlayDefinition,
+    Record,
     TargetKind,
     check_successor,
     misfits,
     parse_definition,
 )
 from models.topology import EdgeKey
+from sinks.errors import AnnotationConflictError
 from sinks.store import GraphStore
 
 logger = logging.getLogger(__name__)
 
+SWAP_ATTEMPTS = 10
+"""Reads and writes of one annotation request when other writers keep changing its targets."""
 MAX_LISTED_KEYS = 50
 """Keys named in an answer (targets not in the graph yet); the rest are counted."""
 
@@ -100,23 +104,45 @@ class OverlayService:
         needs_graph = any(entry.selector.filters is not None for entry in entries)
         zones, edges = self._graph() if needs_graph else ({}, [])
         resolution = resolve(entries, zones, edges)
-        stored = {
-            kind: self.store.annotations(name, kind, resolution.keys(kind))
-            for kind in resolution.updates
-        }
-        batches = annotation_batches(definition, resolution.updates, stored, replace=replace)
+        batches = self._swap(name, definition, resolution.updates, replace)
         answer: dict[str, Any] = {"overlay": name, "version": definition.version}
         for kind, records in batches.items():
-            keep = {key: record for key, record in records.items() if record}
-            cleared = [key for key, record in records.items() if not record]
-            if keep:
-                self.store.put_annotations(name, kind, keep)
-            if cleared:
-                self.store.remove_annotations(name, kind, cleared)
             answer[f"{kind.value}s"] = len(records)
             answer[f"{kind.value}s_not_in_graph"] = self._absent(kind, records)
         answer["empty_selectors"] = list(resolution.empty_selectors)
         return answer
+
+    def _swap(
+        self,
+        name: str,
+        definition: OverlayDefinition,
+        updates: Updates,
+        replace: bool,
+    ) -> dict[TargetKind, dict[str, Record]]:
+        """Read, merge, check and write, again from the read when another writer got between."""
+        for attempt in range(1, SWAP_ATTEMPTS + 1):
+            stored = {
+                kind: self.store.annotations(name, kind, list(records))
+                for kind, records in updates.items()
+            }
+            batches = annotation_batches(definition, updates, stored, replace=replace)
+            expected = {
+                kind: {key: stored[kind].get(key) for key in records}
+                for kind, records in batches.items()
+            }
+            new = {
+                kind: {key: record or None for key, record in records.items()}
+                for kind, records in batches.items()
+            }
+            try:
+                self.store.swap_annotations(name, expected, new)
+            except AnnotationConflictError as exc:
+                if attempt == SWAP_ATTEMPTS:
+                    raise
+                logger.info("annotating %s: %s (attempt %d)", name, exc, attempt)
+                continue
+            return batches
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def annotate_document(
         self, document: AnnotationDocument, name: str | None = None, *, replace: bool = False

@@ -37,7 +37,13 @@ from sinks.sqlite_schema import (
     TABLES,
 )
 from sinks.store import AnnotationOp, OverlayVersion, StoreCounts
-from sinks.store_args import overlay_is_stored, unknown_overlay
+from sinks.store_args import (
+    Swap,
+    changed_targets,
+    conflict,
+    overlay_is_stored,
+    unknown_overlay,
+)
 from sinks.store_base import CheckedStore, Rows
 from sinks.store_fold import Entity, Ref, encode_json, entity_row, fold, is_stale, refused
 
@@ -50,6 +56,9 @@ _UPSTREAM = "SELECT client, key FROM edges WHERE server IN (SELECT value FROM js
 _UPSERT_ANNOTATION = """INSERT INTO annotations (overlay, target_kind, target_key, fields)
     VALUES (?, ?, ?, ?) ON CONFLICT (overlay, target_kind, target_key)
     DO UPDATE SET fields = excluded.fields"""
+_SELECT_ANNOTATIONS = (
+    "SELECT target_key, fields FROM annotations WHERE overlay = ? AND target_kind = ?"
+)
 _FIND_ANNOTATED = "SELECT target_key FROM annotations WHERE overlay = ? AND target_kind = ?"
 _DELETE_ANNOTATIONS = """DELETE FROM annotations WHERE overlay = ? AND target_kind = ?
     AND target_key IN (SELECT value FROM json_each(?))"""
@@ -176,10 +185,35 @@ class SqliteGraphStore(CheckedStore):
             params = (overlay, kind.value, json.dumps(keys))
             return db.execute(_DELETE_ANNOTATIONS, params).rowcount
 
+    def _swap_annotations(self, overlay: str, expected: Swap, new: Swap) -> None:
+        # BEGIN IMMEDIATE takes the write lock before the reads: no other connection or
+        # process can change these rows between the comparison and the writes.
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM overlays WHERE name = ?", (overlay,)).fetchone() is None:
+                raise unknown_overlay(overlay)
+            for kind, targets in expected.items():
+                rows = db.execute(
+                    f"{_SELECT_ANNOTATIONS} AND target_key {_IN_KEYS}",
+                    (overlay, kind.value, json.dumps(list(targets))),
+                ).fetchall()
+                changed = changed_targets(targets, {key: json.loads(f) for key, f in rows})
+                if changed:
+                    raise conflict(overlay, kind, changed)
+            for kind, targets in new.items():
+                put = [
+                    (overlay, kind.value, key, encode_json(fields))
+                    for key, fields in targets.items()
+                    if fields is not None
+                ]
+                gone = [key for key, fields in targets.items() if fields is None]
+                db.executemany(_UPSERT_ANNOTATION, put)
+                if gone:
+                    db.execute(_DELETE_ANNOTATIONS, (overlay, kind.value, json.dumps(gone)))
+
     def _annotations(
         self, overlay: str, kind: TargetKind, keys: list[str] | None
     ) -> dict[str, dict[str, Any]]:
-        query = "SELECT target_key, fields FROM annotations WHERE overlay = ? AND target_kind = ?"
+        query = _SELECT_ANNOTATIONS
         params: list[Any] = [overlay, kind.value]
         if keys is not None:
             query += f" AND target_key {_IN_KEYS}"

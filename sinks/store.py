@@ -173,6 +173,19 @@ class GraphStore(Protocol):
     ) -> int:
         """Drop these targets' annotations for ``overlay``; how many there were."""
 
+    def swap_annotations(
+        self,
+        overlay: str,
+        expected: Mapping[TargetKind, Mapping[str, Mapping[str, Any] | None]],
+        new: Mapping[TargetKind, Mapping[str, Mapping[str, Any] | None]],
+    ) -> None:
+        """Compare and set, in one transaction: when every target in ``expected`` holds exactly
+        those fields now (None: no annotation), write ``new`` (None: remove the annotation).
+
+        Otherwise ``AnnotationConflictError`` names the targets that changed and nothing is
+        written: a read-merge-write by two writers at once loses neither update.
+        """
+
     def annotations(
         self,
         overlay: str,

@@ -6,6 +6,7 @@ before a backend builds a query, so every backend refuses the same inputs with t
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -14,7 +15,12 @@ from typing import Any, TypeVar
 from models import query_input
 from models.overlay_schema import TargetKind
 from models.query_input import BadQueryError, Direction, NodeKind
-from sinks.errors import OverlayConflictError, StoreInputError, UnknownOverlayError
+from sinks.errors import (
+    AnnotationConflictError,
+    OverlayConflictError,
+    StoreInputError,
+    UnknownOverlayError,
+)
 from sinks.store import AnnotationOp
 from sinks.store_fold import encode_json
 
@@ -90,6 +96,53 @@ def check_annotations(values: object) -> dict[str, str]:
             check_field(field)
         out[key] = _json(f"annotations of {key!r:.200}", dict(fields))
     return out
+
+
+Swap = dict[TargetKind, dict[str, dict[str, Any] | None]]
+"""Per target kind, target key to its fields (None: no annotation), checked and copied."""
+
+
+def check_swap(values: object) -> Swap:
+    """A side of ``swap_annotations``: each target's fields as ``check_annotations`` wants them."""
+    if not isinstance(values, Mapping):
+        raise StoreInputError("annotations to swap must map target kinds to targets")
+    out: Swap = {}
+    for kind, targets in values.items():
+        checked = check_target_kind(kind)
+        if not isinstance(targets, Mapping):
+            raise StoreInputError(f"the {checked.value} annotations to swap must be an object")
+        present = {key: fields for key, fields in targets.items() if fields is not None}
+        check_annotations(present)
+        for key in targets:
+            check_name("annotation target key", key)
+        out[checked] = {
+            key: None if fields is None else dict(fields) for key, fields in targets.items()
+        }
+    return out
+
+
+def changed_targets(
+    expected: Mapping[str, Mapping[str, Any] | None], current: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """Keys whose stored fields are not what the writer read (compared as canonical JSON, so
+    that ``1`` and ``true`` or ``1`` and ``1.5`` differ as they do in the store)."""
+    return [
+        key
+        for key, fields in expected.items()
+        if _canonical(fields) != _canonical(current.get(key))
+    ]
+
+
+def _canonical(fields: Mapping[str, Any] | None) -> str | None:
+    return None if fields is None else json.dumps(fields, sort_keys=True, allow_nan=False)
+
+
+def conflict(overlay: str, kind: TargetKind, keys: list[str]) -> AnnotationConflictError:
+    shown = ", ".join(repr(key) for key in keys[:5]) + (" ..." if len(keys) > 5 else "")
+    return AnnotationConflictError(
+        f"{len(keys)} {kind.value} annotation(s) of overlay {overlay!r} changed while being "
+        f"updated ({shown}); read them again and retry"
+    )
 
 
 def check_direction(value: object) -> Direction:

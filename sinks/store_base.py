@@ -17,6 +17,7 @@ from models.overlay_schema import TargetKind
 from models.query_input import Direction, NodeKind
 from sinks.store import AnnotationOp, OverlayVersion, StoreCounts
 from sinks.store_args import (
+    Swap,
     check_annotations,
     check_condition,
     check_definition,
@@ -26,6 +27,7 @@ from sinks.store_args import (
     check_name,
     check_names,
     check_node_kind,
+    check_swap,
     check_target_kind,
     check_version,
 )
@@ -122,6 +124,15 @@ class CheckedStore(ABC):
         overlay, kind = check_name("overlay name", overlay), check_target_kind(target_kind)
         return self._remove_annotations(overlay, kind, check_names("target key", keys) or [])
 
+    def swap_annotations(
+        self,
+        overlay: str,
+        expected: Mapping[TargetKind, Mapping[str, Mapping[str, Any] | None]],
+        new: Mapping[TargetKind, Mapping[str, Mapping[str, Any] | None]],
+    ) -> None:
+        overlay = check_name("overlay name", overlay)
+        self._swap_annotations(overlay, check_swap(expected), check_swap(new))
+
     def annotations(
         self,
         overlay: str,
@@ -200,6 +211,10 @@ class CheckedStore(ABC):
 
     @abstractmethod
     def _remove_annotations(self, overlay: str, kind: TargetKind, keys: list[str]) -> int: ...
+
+    @abstractmethod
+    def _swap_annotations(self, overlay: str, expected: Swap, new: Swap) -> None:
+        """``swap_annotations`` in one transaction; ``UnknownOverlayError`` first."""
 
     @abstractmethod
     def _annotations(

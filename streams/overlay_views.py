@@ -39,7 +39,12 @@ from models.overlay_errors import AnnotationError, OverlayError, OverlayNotFound
 from models.overlay_file import parse_document
 from models.overlay_schema import TargetKind
 from models.query_input import BadQueryError, check_flag
-from sinks.errors import OverlayConflictError, StoreInputError, UnknownOverlayError
+from sinks.errors import (
+    AnnotationConflictError,
+    OverlayConflictError,
+    StoreInputError,
+    UnknownOverlayError,
+)
 from sinks.overlay_service import OverlayService
 from sinks.store import GraphStore
 
@@ -204,7 +209,7 @@ async def _json_body(request: Request) -> Any:
 
 _STATUSES: tuple[tuple[type[Exception] | tuple[type[Exception], ...], int], ...] = (
     ((OverlayNotFoundError, UnknownOverlayError), 404),
-    (OverlayConflictError, 409),
+    ((OverlayConflictError, AnnotationConflictError), 409),
     ((OverlayError, StoreInputError, BadQueryError), 400),
     (MeeseeksError, 503),  # the store is unreachable or failing: retry later
 )
