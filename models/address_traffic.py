@@ -19,13 +19,18 @@ from models.topology import is_unattributed
 _Key = tuple[str, str, str, str, int]
 
 
+_CANDIDATE_PORTS = frozenset(
+    port
+    for port in range(1 << 16)
+    if engines_for_port(port) or engines_for_port(port - REDIS_BUS_OFFSET)
+)
+"""Catalogued data-store ports and their bus ports, looked up once per event."""
+_SYN = Kind.SYN
+
+
 def may_be_data_store(port: int, server_node: str) -> bool:
     """Whether a connection can tell anything about a data-store cluster."""
-    return (
-        bool(engines_for_port(port))
-        or bool(engines_for_port(port - REDIS_BUS_OFFSET))
-        or is_unattributed(server_node)
-    )
+    return port in _CANDIDATE_PORTS or is_unattributed(server_node)
 
 
 class AddressTraffic:
@@ -39,7 +44,7 @@ class AddressTraffic:
         edge = attributed.edge
         if not may_be_data_store(edge.port, edge.server):
             return
-        if event.kind is Kind.SYN:
+        if event.kind is _SYN:
             key = (event.src, edge.client, event.dst, edge.server, edge.port)
             self._attempts[key] += 1
         else:

@@ -34,14 +34,17 @@ class Attributed:
     """Capture time of the event, epoch seconds."""
 
 
+_SYN, _SYN_ACK = Kind.SYN, Kind.SYN_ACK  # an enum member read from its class runs Python code
+
+
 def attribute(event: ConnectionEvent, inventory: Inventory) -> Attributed:
     """Attribute ``event`` with the inventory as it stood at the event's time."""
-    if event.kind == Kind.SYN:
+    if event.kind == _SYN:
         client_address, server_address, port = event.src, event.dst, event.dport
-        kind = Kind.SYN
+        kind = _SYN
     else:
         client_address, server_address, port = event.dst, event.src, event.sport
-        kind = Kind.SYN_ACK
+        kind = _SYN_ACK
     ts = event.ts
     client = inventory.owner_at(client_address, ts)
     server = inventory.server_at(server_address, port, ts)

@@ -285,13 +285,21 @@ _SIZES_V2 = tuple(layout.size for layout in RECORDS_V2)
 def _decode_v2(data: bytes, count: int) -> list[ConnectionEvent]:
     events: list[ConnectionEvent] = []
     pos = HEADER_SIZE
-    text = address_text
+    text, cached = address_text, _texts.get  # a hit skips a Python call per address
     try:
         for _ in range(count):
             family = data[pos] >> FAMILY_SHIFT & 7
             fields = _UNPACK_V2[family](data, pos)
             pos += _SIZES_V2[family]
-            events.append(_event(fields[:8], text(fields[8]), text(fields[9]), text(fields[10])))
+            src, dst, mirror = fields[8], fields[9], fields[10]
+            events.append(
+                _event(
+                    fields[:8],
+                    cached(src) or text(src),
+                    cached(dst) or text(dst),
+                    cached(mirror) or text(mirror),
+                )
+            )
     except (IndexError, struct.error) as exc:
         raise WireFormatError(
             f"truncated batch: header says {count} events, the data ends in record "
