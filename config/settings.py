@@ -105,6 +105,33 @@ class Settings(BaseSettings):
     table_store: str = Field(
         "rocksdb://", description="Faust table store: rocksdb:// (durable) or memory://."
     )
+    table_write_buffer_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=1024 * 1024,
+        le=1024 * 1024 * 1024,
+        description=(
+            "RocksDB memtable size of one table partition: writes collect there until it is "
+            "flushed to disk."
+        ),
+    )
+    table_write_buffers: int = Field(
+        3,
+        ge=2,
+        le=16,
+        description=(
+            "Memtables one table partition may hold (the one written and those being flushed); "
+            "with the size above, the bound of its unflushed writes in memory."
+        ),
+    )
+    table_block_cache_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=1024 * 1024,
+        le=64 * 1024 * 1024 * 1024,
+        description=(
+            "RocksDB block cache of one table partition (Faust's default is 2 GiB). Workers keep "
+            "the edges they work on in their own memory and read the table mostly on recovery."
+        ),
+    )
 
     # -- capture (processor host) -- settings of capture/ go between these markers
     events_topic: str = Field(

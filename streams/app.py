@@ -18,6 +18,13 @@ from streams.web_auth import web_application_options
 
 logger = logging.getLogger(__name__)
 
+PRODUCER_BATCH_BYTES = 512 * 1024
+"""The worker producer's record batch size (uncompressed). A record batch is the unit the
+producer sends and waits for: at aiokafka's 16 kB, one message's changelog records took a dozen
+batches, each waiting for the previous one to leave. Half of the broker's default 1 MB message
+limit holds a message's records. Set when the app is made: Faust warns (and may not apply it)
+when the configuration changes after topics exist."""
+
 
 def create_app(settings: Settings, *, topology: bool = True) -> faust.App:
     """A Faust app wired to the settings' broker, state directory and web server.
@@ -40,6 +47,7 @@ def create_app(settings: Settings, *, topology: bool = True) -> faust.App:
         producer_acks=-1,
         # Agents send many small messages (delta batches, graph changes): let them share requests.
         producer_linger=settings.producer_linger_ms / 1000.0,
+        producer_max_batch_size=PRODUCER_BATCH_BYTES,
         processing_guarantee=settings.processing_guarantee,
         broker_credentials=broker_credentials(settings),
         web_application_options=web_application_options(settings),

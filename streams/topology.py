@@ -52,8 +52,6 @@ PROMETHEUS_TEXT = "text/plain; version=0.0.4"
 CLUSTER_ROWS_PER_MESSAGE = 5_000
 """About 400 kB of JSON: well under Kafka's default 1 MB request."""
 
-BATCH_BYTES = 512 * 1024
-"""The producer's record batch size (uncompressed) for the worker."""
 ATTRIBUTE_MESSAGES = 16
 """Connection messages attributed per step (at most): 8,192 events of the capture's batches."""
 ATTRIBUTE_WAIT_SECONDS = 0.05
@@ -83,6 +81,17 @@ def edge_params_from(settings: Settings) -> EdgeParams:
         ),
         history_windows=settings.history_windows,
     )
+
+
+def table_store_options(settings: Settings) -> dict[str, int]:
+    """The memory bounds of each RocksDB table partition (none for the memory store)."""
+    if not settings.table_store.startswith("rocksdb"):
+        return {}
+    return {
+        "write_buffer_size": settings.table_write_buffer_bytes,
+        "max_write_buffer_number": settings.table_write_buffers,
+        "block_cache_size": settings.table_block_cache_bytes,
+    }
 
 
 def anomaly_params_from(settings: Settings) -> AnomalyParams:
@@ -131,11 +140,13 @@ class Topology:
         )
         self.cluster_finder = ClusterFinder()
         # Values are the compact JSON of what EdgeStage stores, written by EdgeTable.
-        self.edges = app.Table("edges", key_type=bytes, value_type=bytes, partitions=partitions)
-        # A record batch is the unit the producer sends and waits for: at aiokafka's 16 kB, one
-        # message's changelog records took a dozen batches, each waiting for the previous one
-        # to leave. Half of the broker's default 1 MB message limit fits a message's records.
-        app.conf.producer_max_batch_size = max(app.conf.producer_max_batch_size, BATCH_BYTES)
+        self.edges = app.Table(
+            "edges",
+            key_type=bytes,
+            value_type=bytes,
+            partitions=partitions,
+            options=table_store_options(settings),
+        )
         self.batches = BatchProducer.for_app(app)
         """Sends changelog records and graph changes in record batches (None: one by one)."""
         self.edge_table = EdgeTable(self.edges, self.batches)
