@@ -105,6 +105,15 @@ class Settings(BaseSettings):
     table_store: str = Field(
         "rocksdb://", description="Faust table store: rocksdb:// (durable) or memory://."
     )
+    gc_interval_seconds: float = Field(
+        60.0,
+        ge=1.0,
+        le=3600.0,
+        description=(
+            "Seconds between the worker's full garbage collections (they free the reference "
+            "cycles asyncio and Faust leave; the collector's own thresholds are set high)."
+        ),
+    )
     table_write_buffer_bytes: int = Field(
         64 * 1024 * 1024,
         ge=1024 * 1024,

@@ -23,6 +23,8 @@ class StreamMetrics:
     anomaly_transitions: Counter
     anomalies_active: Gauge
     watermark: Gauge
+    gc_pause: Counter
+    gc_runs: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> StreamMetrics:
@@ -41,6 +43,16 @@ class StreamMetrics:
                 "meeseeks_stream_bad_messages_total",
                 "Messages skipped because they did not decode, by topic.",
                 ["topic"],
+                registry=registry,
+            ),
+            gc_pause=Counter(
+                "meeseeks_stream_gc_pause_seconds_total",
+                "Time the worker spent in its periodic full garbage collections.",
+                registry=registry,
+            ),
+            gc_runs=Counter(
+                "meeseeks_stream_gc_runs_total",
+                "Periodic full garbage collections of the worker.",
                 registry=registry,
             ),
             deltas_applied=Counter(

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import faust
@@ -60,9 +61,10 @@ ATTRIBUTE_WAIT_SECONDS = 0.05
 GC_THRESHOLDS = (20_000, 50, 1_000)
 """The cyclic garbage collector's thresholds in a running worker. At Python's (700, 10, 10) it
 ran every few hundred allocations and its full passes over the cached edge states took about a
-fifth of the worker's CPU in ``make bench-stream``. The stream's own objects form no cycles, so
-rarer collections (a full one only after a thousand of the middle generation) only delay
-freeing the few cycles asyncio and Faust leave behind."""
+fifth of the worker's CPU in ``make bench-stream``. With these, a full pass comes only after a
+billion or so allocations: a quarter of an hour at a soak's load, during which the cycles
+asyncio and Faust leave behind pile up (RSS grew 10 MiB a minute). So a timer runs the full
+pass instead, every ``MEESEEKS_GC_INTERVAL_SECONDS``, at a cost that does not follow the load."""
 
 RAW: dict[str, Any] = {
     "key_type": bytes,
@@ -291,6 +293,18 @@ async def _settle_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def _full_collection(metrics: StreamMetrics) -> Callable[[], Awaitable[None]]:
+    async def collect() -> None:
+        started = time.perf_counter()
+        found = gc.collect()
+        took = time.perf_counter() - started
+        metrics.gc_pause.inc(took)
+        metrics.gc_runs.inc()
+        logger.debug("full garbage collection: %d unreachable objects in %.3f s", found, took)
+
+    return collect
+
+
 def register_topology(
     app: faust.App, settings: Settings, registry: CollectorRegistry | None = None
 ) -> Topology:
@@ -303,6 +317,7 @@ def register_topology(
     app.agent(topology.cluster_observations, name="meeseeks.clusters")(topology.recognise_clusters)
     app.timer(settings.cluster_flush_seconds)(topology.flush_address_traffic)
     app.timer(settings.tick_seconds)(topology.tick)
+    app.timer(settings.gc_interval_seconds)(_full_collection(topology.metrics))
 
     def forget_on_revoke(
         sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
