@@ -47,6 +47,7 @@ from sinks.store_args import (
     changed_targets,
     conflict,
     overlay_is_stored,
+    present_and_gone,
     unknown_overlay,
 )
 from sinks.store_base import CheckedStore, Rows
@@ -166,8 +167,7 @@ class ArangoGraphStore(CheckedStore):
             annotation_document(overlay, kind, key, fields) for key, fields in values.items()
         ]
         with self._transaction([ANNOTATIONS], read=[OVERLAYS]) as run:
-            if not run(aql.overlay_versions(overlay)):
-                raise unknown_overlay(overlay)
+            _require_overlay(run, overlay)
             if documents:
                 run(aql.replace_annotations(documents))
 
@@ -179,20 +179,18 @@ class ArangoGraphStore(CheckedStore):
         # A stream transaction reads a snapshot; a concurrent writer of the same documents
         # makes one of the two fail with a write-write conflict, so neither update is lost.
         with self._transaction([ANNOTATIONS], read=[OVERLAYS]) as run:
-            if not run(aql.overlay_versions(overlay)):
-                raise unknown_overlay(overlay)
+            _require_overlay(run, overlay)
             for kind, targets in expected.items():
                 found = run(aql.annotations_of(overlay, kind, list(targets)))
                 changed = changed_targets(targets, {key: fields for key, fields in found})
                 if changed:
                     raise conflict(overlay, kind, changed)
             for kind, targets in new.items():
+                present, gone = present_and_gone(targets)
                 documents = [
                     annotation_document(overlay, kind, key, fields)
-                    for key, fields in targets.items()
-                    if fields is not None
+                    for key, fields in present.items()
                 ]
-                gone = [key for key, fields in targets.items() if fields is None]
                 if documents:
                     run(aql.replace_annotations(documents))
                 if gone:
@@ -272,6 +270,11 @@ def _entities(run: Runner, refs: Iterable[Ref]) -> dict[Ref, Entity]:
                 if entity is not None:
                     found[entity.ref] = entity
     return found
+
+
+def _require_overlay(run: Runner, overlay: str) -> None:
+    if not run(aql.overlay_versions(overlay)):
+        raise unknown_overlay(overlay)
 
 
 def _execute(db: Database, query: aql.Aql) -> list[Any]:

@@ -42,6 +42,7 @@ from sinks.store_args import (
     changed_targets,
     conflict,
     overlay_is_stored,
+    present_and_gone,
     unknown_overlay,
 )
 from sinks.store_base import CheckedStore, Rows
@@ -176,8 +177,7 @@ class SqliteGraphStore(CheckedStore):
     ) -> None:
         rows = [(overlay, kind.value, key, encode_json(fields)) for key, fields in values.items()]
         with self._transaction() as db:
-            if db.execute("SELECT 1 FROM overlays WHERE name = ?", (overlay,)).fetchone() is None:
-                raise unknown_overlay(overlay)
+            _require_overlay(db, overlay)
             db.executemany(_UPSERT_ANNOTATION, rows)
 
     def _remove_annotations(self, overlay: str, kind: TargetKind, keys: list[str]) -> int:
@@ -189,8 +189,7 @@ class SqliteGraphStore(CheckedStore):
         # BEGIN IMMEDIATE takes the write lock before the reads: no other connection or
         # process can change these rows between the comparison and the writes.
         with self._transaction() as db:
-            if db.execute("SELECT 1 FROM overlays WHERE name = ?", (overlay,)).fetchone() is None:
-                raise unknown_overlay(overlay)
+            _require_overlay(db, overlay)
             for kind, targets in expected.items():
                 rows = db.execute(
                     f"{_SELECT_ANNOTATIONS} AND target_key {_IN_KEYS}",
@@ -200,12 +199,11 @@ class SqliteGraphStore(CheckedStore):
                 if changed:
                     raise conflict(overlay, kind, changed)
             for kind, targets in new.items():
+                present, gone = present_and_gone(targets)
                 put = [
                     (overlay, kind.value, key, encode_json(fields))
-                    for key, fields in targets.items()
-                    if fields is not None
+                    for key, fields in present.items()
                 ]
-                gone = [key for key, fields in targets.items() if fields is None]
                 db.executemany(_UPSERT_ANNOTATION, put)
                 if gone:
                     db.execute(_DELETE_ANNOTATIONS, (overlay, kind.value, json.dumps(gone)))
@@ -283,6 +281,11 @@ class SqliteGraphStore(CheckedStore):
             query += " WHERE " + " AND ".join(where)
         query += f" ORDER BY {KEY_COLUMNS[kind.value]}"
         return [entity_row(_entity(kind, row)) for row in self._query(query, params)]
+
+
+def _require_overlay(db: sqlite3.Connection, overlay: str) -> None:
+    if db.execute("SELECT 1 FROM overlays WHERE name = ?", (overlay,)).fetchone() is None:
+        raise unknown_overlay(overlay)
 
 
 def _entity(kind: EntityKind, row: Sequence[Any]) -> Entity:

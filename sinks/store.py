@@ -42,6 +42,9 @@ from models.graph_change import GraphChange
 from models.overlay_schema import TargetKind
 from models.query_input import Direction
 
+AnnotationSwap = Mapping[TargetKind, Mapping[str, Mapping[str, Any] | None]]
+"""One side of ``swap_annotations``: per target kind, target key to its fields (None: none)."""
+
 
 class AnnotationOp(StrEnum):
     """Comparisons ``find_annotated`` understands; a target without the field never matches."""
@@ -176,8 +179,8 @@ class GraphStore(Protocol):
     def swap_annotations(
         self,
         overlay: str,
-        expected: Mapping[TargetKind, Mapping[str, Mapping[str, Any] | None]],
-        new: Mapping[TargetKind, Mapping[str, Mapping[str, Any] | None]],
+        expected: AnnotationSwap,
+        new: AnnotationSwap,
     ) -> None:
         """Compare and set, in one transaction: when every target in ``expected`` holds exactly
         those fields now (None: no annotation), write ``new`` (None: remove the annotation).

@@ -111,14 +111,22 @@ def check_swap(values: object) -> Swap:
         checked = check_target_kind(kind)
         if not isinstance(targets, Mapping):
             raise StoreInputError(f"the {checked.value} annotations to swap must be an object")
-        present = {key: fields for key, fields in targets.items() if fields is not None}
-        check_annotations(present)
-        for key in targets:
+        present, gone = present_and_gone(targets)
+        check_annotations(present)  # names the keys of these too
+        for key in gone:
             check_name("annotation target key", key)
         out[checked] = {
             key: None if fields is None else dict(fields) for key, fields in targets.items()
         }
     return out
+
+
+def present_and_gone(
+    targets: Mapping[str, Mapping[str, Any] | None],
+) -> tuple[dict[str, Mapping[str, Any]], list[str]]:
+    """The targets that get fields, and the keys of those whose annotation goes (None)."""
+    present = {key: fields for key, fields in targets.items() if fields is not None}
+    return present, [key for key, fields in targets.items() if fields is None]
 
 
 def changed_targets(

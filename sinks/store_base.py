@@ -15,7 +15,7 @@ from typing import Any, Self
 from models.graph_change import GraphChange
 from models.overlay_schema import TargetKind
 from models.query_input import Direction, NodeKind
-from sinks.store import AnnotationOp, OverlayVersion, StoreCounts
+from sinks.store import AnnotationOp, AnnotationSwap, OverlayVersion, StoreCounts
 from sinks.store_args import (
     Swap,
     check_annotations,
@@ -127,8 +127,8 @@ class CheckedStore(ABC):
     def swap_annotations(
         self,
         overlay: str,
-        expected: Mapping[TargetKind, Mapping[str, Mapping[str, Any] | None]],
-        new: Mapping[TargetKind, Mapping[str, Mapping[str, Any] | None]],
+        expected: AnnotationSwap,
+        new: AnnotationSwap,
     ) -> None:
         overlay = check_name("overlay name", overlay)
         self._swap_annotations(overlay, check_swap(expected), check_swap(new))
